@@ -1,0 +1,82 @@
+# latchkey build. `make` builds build/latchkey; `make asan` the sanitizer build in
+# build-asan/; `make test` runs every test on both; `make run` installs, builds, serves.
+
+CC      ?= gcc
+BUILD   ?= build
+PKGS    := libmicrohttpd libsodium libcbor jansson libqrencode libcurl sqlite3 libcrypto libpq
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wvla -Wimplicit-fallthrough
+HARDEN  := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection -fPIE
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c17 -D_GNU_SOURCE $(WARN) -Isrc -I$(BUILD)/gen $(shell pkg-config --cflags $(PKGS))
+LDFLAGS += -pie -Wl,-z,relro,-z,now
+LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+
+ifeq ($(SANITIZE),1)
+CFLAGS  += -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+else
+CFLAGS  += $(HARDEN)
+endif
+
+LIB_SRC := $(filter-out src/cli/main.c,$(wildcard src/core/*.c src/core/webauthn/*.c \
+           src/auth/*.c src/store/*.c src/http/*.c src/cli/*.c))
+LIB_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/gen/embedded.o
+UNIT    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+EMBED   := $(sort $(wildcard web/*)) $(sort $(wildcard src/store/migrations/*.sql)) data/common-passwords.txt
+
+.PHONY: all asan test run bench fuzz format format-check clean unit
+all: $(BUILD)/latchkey $(UNIT)
+
+$(BUILD)/latchkey: $(BUILD)/obj/cli/main.o $(BUILD)/liblatchkey.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/liblatchkey.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*/*.h src/*/*/*.h) | $(BUILD)/gen/embedded.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/embedded.c $(BUILD)/gen/embedded.h &: scripts/embed $(EMBED)
+	@mkdir -p $(BUILD)/gen
+	sh scripts/embed $(BUILD)/gen $(EMBED)
+
+$(BUILD)/obj/gen/embedded.o: $(BUILD)/gen/embedded.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/liblatchkey.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/liblatchkey.a $(LDLIBS)
+
+asan:
+	$(MAKE) BUILD=build-asan SANITIZE=1 all
+
+unit: all
+	sh tests/run-unit $(BUILD)
+
+test:
+	sh tests/run-all
+
+run:
+	sh scripts/install-deps
+	$(MAKE) all
+	./$(BUILD)/latchkey serve
+
+bench: all
+	sh bench/run
+
+fuzz:
+	sh fuzz/run $(or $(SECONDS_PER_TARGET),60)
+
+format:
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tests/unit/*.h' 'fuzz/*.c')
+
+format-check:
+	clang-format --dry-run -Werror $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tests/unit/*.h' 'fuzz/*.c')
+
+clean:
+	rm -rf build build-asan build-fuzz

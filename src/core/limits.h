@@ -1,0 +1,39 @@
+/* limits.h: every size limit of latchkey, each with its reason. Smaller limits apply
+ * before authentication. */
+#ifndef LK_LIMITS_H
+#define LK_LIMITS_H
+
+/* API.md: bodies over 64 KiB are 413; the largest honest body (a registration response
+ * with a TPM attestation and a certificate chain) stays well under it. */
+#define LK_MAX_BODY 65536
+/* API-NOTES 6: JSON deeper than this is refused before anything walks it. */
+#define LK_MAX_JSON_DEPTH 32
+/* RFC 5321 path limit and API.md's email rule. */
+#define LK_MAX_EMAIL 254
+#define LK_MAX_EMAIL_LOCAL 64
+/* Password policy: 8..256 code points; 4 bytes each at most. */
+#define LK_MIN_PASSWORD_CP 8
+#define LK_MAX_PASSWORD_CP 256
+#define LK_MAX_PASSWORD_BYTES (LK_MAX_PASSWORD_CP * 4)
+/* A request line and headers beyond this are not a browser's or a proxy's. */
+#define LK_MAX_HEADERS 16384
+/* Cookies: ours is 43 characters; a browser may send others beside it. */
+#define LK_MAX_COOKIE 8192
+/* User-Agent as stored with a session and event; longer ones are cut. */
+#define LK_MAX_USER_AGENT 512
+/* WebAuthn: credential ids over 1023 bytes SHOULD be refused (L3 7.1 step 23). */
+#define LK_MAX_CREDENTIAL_ID 1023
+/* CBOR: an attestationObject fits in the body; nesting beyond this is not COSE. */
+#define LK_MAX_CBOR 65536
+#define LK_MAX_CBOR_DEPTH 16
+/* Passkey names: 1..64 code points. */
+#define LK_MAX_PASSKEY_NAME_CP 64
+/* Redirect paths echoed after a magic link. */
+#define LK_MAX_REDIRECT 2048
+/* Events listed by /me/events. */
+#define LK_MAX_EVENTS_LISTED 200
+/* Connections held open at once, and seconds an idle or slow one may hold a slot. */
+#define LK_MAX_CONNECTIONS 1024
+#define LK_CONNECTION_TIMEOUT 15
+
+#endif
