@@ -1,0 +1,220 @@
+/* totp.c: one-time codes. Keys are secrets (the caller unseals and wipes them); codes come
+ * from clients. HMAC from OpenSSL's libcrypto; comparisons in constant time. */
+#include <strings.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <sodium.h>
+
+#include "core/totp.h"
+
+lk_rc
+lk_totp_alg_parse(const char *name, enum lk_totp_alg *alg)
+{
+	if (!name || !alg) {
+		return LK_E_UNSUPPORTED;
+	}
+	if (strcasecmp(name, "SHA1") == 0) {
+		*alg = LK_TOTP_SHA1;
+	} else if (strcasecmp(name, "SHA256") == 0) {
+		*alg = LK_TOTP_SHA256;
+	} else if (strcasecmp(name, "SHA512") == 0) {
+		*alg = LK_TOTP_SHA512;
+	} else {
+		return LK_E_UNSUPPORTED;
+	}
+	return LK_OK;
+}
+
+const char *
+lk_totp_alg_name(enum lk_totp_alg alg)
+{
+	switch (alg) {
+	case LK_TOTP_SHA1:
+		return "SHA1";
+	case LK_TOTP_SHA256:
+		return "SHA256";
+	case LK_TOTP_SHA512:
+		return "SHA512";
+	}
+	return NULL;
+}
+
+static const EVP_MD *
+md_of(enum lk_totp_alg alg)
+{
+	switch (alg) {
+	case LK_TOTP_SHA1:
+		return EVP_sha1();
+	case LK_TOTP_SHA256:
+		return EVP_sha256();
+	case LK_TOTP_SHA512:
+		return EVP_sha512();
+	}
+	return NULL;
+}
+
+static const uint32_t pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+
+lk_rc
+lk_totp_hotp(const unsigned char *key, size_t key_len, enum lk_totp_alg alg, unsigned digits,
+             uint64_t counter, char out[LK_TOTP_CODE_SIZE])
+{
+	unsigned char msg[8], mac[EVP_MAX_MD_SIZE];
+	unsigned int mac_len = 0;
+	const EVP_MD *md = md_of(alg);
+	uint32_t bin, v;
+	unsigned off;
+	lk_rc rc = LK_E_CRYPTO;
+
+	if (!out) {
+		return LK_E_INVAL;
+	}
+	out[0] = '\0';
+	if (!key || key_len == 0 || key_len > LK_TOTP_MAX_KEY || !md ||
+	    digits < LK_TOTP_MIN_DIGITS || digits > LK_TOTP_MAX_DIGITS) {
+		return LK_E_INVAL;
+	}
+	/* SPEC rfc4226 5.2: the counter as 8 bytes, big-endian */
+	for (int i = 7; i >= 0; i--) {
+		msg[i] = (unsigned char)(counter & 0xff);
+		counter >>= 8;
+	}
+	/* SPEC rfc4226 5.3 step 1: HS = HMAC(K, C) */
+	if (!HMAC(md, key, (int)key_len, msg, sizeof(msg), mac, &mac_len) || mac_len < 20) {
+		goto out;
+	}
+	/* SPEC rfc4226 5.3 step 2: dynamic truncation, offset = low 4 bits of the last byte */
+	off = mac[mac_len - 1] & 0x0f;
+	bin = ((uint32_t)(mac[off] & 0x7f) << 24) | ((uint32_t)mac[off + 1] << 16) |
+	      ((uint32_t)mac[off + 2] << 8) | (uint32_t)mac[off + 3];
+	/* SPEC rfc4226 5.3 step 3: Snum mod 10^Digit, zero-padded */
+	v = bin % pow10[digits];
+	for (unsigned i = digits; i > 0; i--) {
+		out[i - 1] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	out[digits] = '\0';
+	rc = LK_OK;
+out:
+	sodium_memzero(mac, sizeof(mac));
+	return rc;
+}
+
+int64_t
+lk_totp_step(int64_t now_seconds, unsigned period)
+{
+	int64_t q;
+
+	if (period == 0) {
+		return -1;
+	}
+	q = now_seconds / (int64_t)period;
+	if (now_seconds % (int64_t)period != 0 && now_seconds < 0) {
+		q--;
+	}
+	return q;
+}
+
+lk_rc
+lk_totp_code(const unsigned char *key, size_t key_len, enum lk_totp_alg alg, unsigned digits,
+             unsigned period, int64_t now_seconds, char out[LK_TOTP_CODE_SIZE])
+{
+	int64_t t;
+
+	if (!out) {
+		return LK_E_INVAL;
+	}
+	out[0] = '\0';
+	if (period == 0 || now_seconds < 0) {
+		return LK_E_INVAL;
+	}
+	t = lk_totp_step(now_seconds, period);
+	return lk_totp_hotp(key, key_len, alg, digits, (uint64_t)t, out);
+}
+
+lk_rc
+lk_totp_normalize_code(const char *in, size_t in_len, unsigned digits, char out[LK_TOTP_CODE_SIZE])
+{
+	size_t n = 0;
+
+	if (!out || digits < LK_TOTP_MIN_DIGITS || digits > LK_TOTP_MAX_DIGITS) {
+		return LK_E_INVAL;
+	}
+	out[0] = '\0';
+	if (!in) {
+		return LK_E_MALFORMED;
+	}
+	for (size_t i = 0; i < in_len; i++) {
+		char c = in[i];
+		if (c == ' ' || c == '-') {
+			continue;
+		}
+		if (c < '0' || c > '9' || n >= digits) {
+			out[0] = '\0';
+			return LK_E_MALFORMED;
+		}
+		out[n++] = c;
+	}
+	if (n != digits) {
+		out[0] = '\0';
+		return LK_E_MALFORMED;
+	}
+	out[n] = '\0';
+	return LK_OK;
+}
+
+lk_rc
+lk_totp_verify(const unsigned char *key, size_t key_len, enum lk_totp_alg alg, unsigned digits,
+               unsigned period, unsigned skew, int64_t now_seconds, const char *code,
+               int64_t last_step, int64_t *matched_step)
+{
+	char want[LK_TOTP_CODE_SIZE];
+	int64_t t, s, fresh = -1;
+	int replay = 0, wellformed = 1;
+	size_t i;
+	lk_rc rc;
+
+	if (!key || key_len == 0 || key_len > LK_TOTP_MAX_KEY || !md_of(alg) ||
+	    digits < LK_TOTP_MIN_DIGITS || digits > LK_TOTP_MAX_DIGITS || period == 0 ||
+	    skew > LK_TOTP_MAX_SKEW) {
+		return LK_E_INVAL;
+	}
+	if (!code) {
+		return LK_E_VERIFY;
+	}
+	for (i = 0; i < digits; i++) {
+		if (code[i] < '0' || code[i] > '9') {
+			wellformed = 0;
+			break;
+		}
+	}
+	if (!wellformed || code[digits] != '\0') {
+		return LK_E_VERIFY;
+	}
+	t = lk_totp_step(now_seconds, period);
+	/* SPEC rfc6238 5.2: accept the steps of the allowed window; check them all */
+	for (s = t - (int64_t)skew; s <= t + (int64_t)skew; s++) {
+		if (s < 0) {
+			continue;
+		}
+		if ((rc = lk_totp_hotp(key, key_len, alg, digits, (uint64_t)s, want)) != LK_OK) {
+			sodium_memzero(want, sizeof(want));
+			return rc;
+		}
+		int match = sodium_memcmp(want, code, digits) == 0;
+		if (match && s > last_step) {
+			fresh = s; /* ascending, so the latest matching step wins */
+		} else if (match) {
+			replay = 1;
+		}
+	}
+	sodium_memzero(want, sizeof(want));
+	if (fresh >= 0) {
+		if (matched_step) {
+			*matched_step = fresh;
+		}
+		return LK_OK;
+	}
+	return replay ? LK_E_REPLAY : LK_E_VERIFY;
+}
