@@ -36,4 +36,8 @@
 #define LK_MAX_CONNECTIONS 1024
 #define LK_CONNECTION_TIMEOUT 15
 
+/* Store: parameters of one SQL statement (our widest INSERT has about 20); the back ends
+ * keep their conversion buffers on the stack. */
+#define LK_MAX_SQL_PARAMS 64
+
 #endif
