@@ -26,6 +26,9 @@
 /* CBOR: an attestationObject fits in the body; nesting beyond this is not COSE. */
 #define LK_MAX_CBOR 65536
 #define LK_MAX_CBOR_DEPTH 16
+/* CBOR arrays and maps of WebAuthn (attStmt, COSE keys, x5c, extension outputs) hold a
+ * handful of entries; a cap keeps duplicate-key checks and libcbor's allocations small. */
+#define LK_MAX_CBOR_ENTRIES 128
 /* Passkey names: 1..64 code points. */
 #define LK_MAX_PASSKEY_NAME_CP 64
 /* Redirect paths echoed after a magic link. */
