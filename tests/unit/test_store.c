@@ -662,6 +662,43 @@ test_pg_reconnect(void)
 	lk_store_close(s);
 }
 
+/* A cached plan whose result type changed under it is prepared again, once. */
+static void
+test_pg_stale_plan(void)
+{
+	struct lk_store *s = NULL;
+	struct lk_val p = LK_INT(1);
+	struct rows r;
+	if (open_store(&s) != LK_OK) {
+		CHECK(0);
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	CHECK_EQ_INT(
+	    lk_db_exec(s, "SELECT k, note FROM t_store_log WHERE k = ?1", &p, 1, collect, &r, NULL),
+	    LK_OK);
+	CHECK_EQ_INT(r.v[0].type, LK_V_INT);
+	CHECK_EQ_INT(exec0(s, "ALTER TABLE t_store_log ALTER COLUMN k TYPE INTEGER"), LK_OK);
+	memset(&r, 0, sizeof(r));
+	CHECK_EQ_INT(
+	    lk_db_exec(s, "SELECT k, note FROM t_store_log WHERE k = ?1", &p, 1, collect, &r, NULL),
+	    LK_OK);
+	CHECK_EQ_INT(r.n, 1);
+	CHECK_EQ_INT(r.v[0].type, LK_V_INT);
+	CHECK_EQ_INT(r.v[0].i, 1);
+	CHECK_EQ_STR(r.text[1], "one;\n two");
+	/* an INTEGER (int4) column takes LK_INT too, range-checked */
+	p = LK_INT(1LL << 40);
+	CHECK_EQ_INT(
+	    lk_db_exec(s, "SELECT k FROM t_store_log WHERE k = ?1", &p, 1, NULL, NULL, NULL),
+	    LK_E_INVAL);
+	lk_store_close(s);
+	/* a server that is not there */
+	s = (struct lk_store *)1;
+	CHECK_EQ_INT(lk_store_open("postgres://nobody@127.0.0.1:1/none", &s), LK_E_STORAGE);
+	CHECK(s == NULL);
+}
+
 static void
 run_all(void)
 {
@@ -697,6 +734,7 @@ main(void)
 		pg_clean();
 		run_all();
 		RUN(test_pg_reconnect);
+		RUN(test_pg_stale_plan);
 		pg_clean();
 	}
 
