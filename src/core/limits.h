@@ -26,6 +26,9 @@
 /* CBOR: an attestationObject fits in the body; nesting beyond this is not COSE. */
 #define LK_MAX_CBOR 65536
 #define LK_MAX_CBOR_DEPTH 16
+/* CBOR arrays and maps of WebAuthn (attStmt, COSE keys, x5c, extension outputs) hold a
+ * handful of entries; a cap keeps duplicate-key checks and libcbor's allocations small. */
+#define LK_MAX_CBOR_ENTRIES 128
 /* Passkey names: 1..64 code points. */
 #define LK_MAX_PASSKEY_NAME_CP 64
 /* Redirect paths echoed after a magic link. */
@@ -35,6 +38,10 @@
 /* Connections held open at once, and seconds an idle or slow one may hold a slot. */
 #define LK_MAX_CONNECTIONS 1024
 #define LK_CONNECTION_TIMEOUT 15
+
+/* Store: parameters of one SQL statement (our widest INSERT has about 20); the back ends
+ * keep their conversion buffers on the stack. */
+#define LK_MAX_SQL_PARAMS 64
 
 /* Outgoing mail (auth/outbox.c): our subjects are a few words; RFC 5322 2.1.1 caps a line
  * at 998 bytes and links are never folded, so a longer body line is refused; bodies are
