@@ -158,6 +158,7 @@ stmt_get(struct sq_conn *c, const char *sql, sqlite3_stmt **out, struct sq_stmt 
 	uint64_t h = lk_store_hash(sql);
 	struct sq_stmt *victim = NULL;
 	sqlite3_stmt *st = NULL;
+	const char *tail = NULL;
 	int code;
 	*slot = NULL;
 	for (int i = 0; i < LK_STORE_STMT_CACHE; i++) {
@@ -177,12 +178,20 @@ stmt_get(struct sq_conn *c, const char *sql, sqlite3_stmt **out, struct sq_stmt 
 			victim = e;
 		}
 	}
-	code = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	code = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, &tail);
 	if (code != SQLITE_OK) {
 		return map_err(c->db, code, "prepare");
 	}
 	if (!st) {
 		return LK_E_INVAL; /* only whitespace or a comment */
+	}
+	/* One statement per call, as on postgres: a second one would be silently skipped. */
+	for (; *tail; tail++) {
+		if (*tail != ' ' && *tail != '\t' && *tail != '\n' && *tail != '\r' &&
+		    *tail != ';') {
+			sqlite3_finalize(st);
+			return LK_E_INVAL;
+		}
 	}
 	if (victim) {
 		char *copy = strdup(sql);

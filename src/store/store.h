@@ -25,6 +25,8 @@
  *   LK_E_STORAGE for anything else the database refused (logged as store.error); a failed
  *   statement inside a transaction leaves it unusable until lk_db_rollback on postgres, so
  *   always roll back after an error. A failed commit has rolled back; rollback is idempotent.
+ * - One statement per lk_db_exec. Transactions only through lk_db_begin/commit/rollback,
+ *   never by exec'ing BEGIN or COMMIT (the back ends track the state).
  * - Single-thread nesting works: a row callback may run other statements on the same store.
  *
  * Migrations: src/store/migrations/NNNN_name.sql, embedded, applied by lk_store_open in

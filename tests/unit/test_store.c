@@ -350,6 +350,10 @@ test_unique_and_errors(void)
 	CHECK_EQ_INT(
 	    lk_db_exec(s, "SELECT k FROM t_store_log WHERE k = ?2", p, 2, NULL, NULL, NULL),
 	    g_pg ? LK_E_STORAGE : LK_E_INVAL);
+	/* one statement per call */
+	CHECK_EQ_INT(exec0(s, "DELETE FROM t_store_log WHERE k = 1; DELETE FROM t_store_log"),
+	             g_pg ? LK_E_STORAGE : LK_E_INVAL);
+	CHECK_EQ_INT(one_int(s, "SELECT COUNT(*) FROM t_store_log;", NULL, 0), 2);
 	/* a question mark inside a literal is not a placeholder */
 	CHECK_EQ_INT(
 	    one_int(s, "SELECT COUNT(*) FROM t_store_log WHERE note <> '?' AND k = ?1", p, 1), 1);
