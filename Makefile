@@ -30,27 +30,30 @@ EMBED   := $(sort $(wildcard web/*)) $(sort $(wildcard src/store/migrations/*.sq
 all: $(BUILD)/latchkey $(UNIT)
 
 $(BUILD)/latchkey: $(BUILD)/obj/cli/main.o $(BUILD)/liblatchkey.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo '  LD    $@'
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/liblatchkey.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(BUILD)/obj/%.o: src/%.c $(wildcard src/*/*.h src/*/*/*.h) | $(BUILD)/gen/embedded.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo '  CC    $<'
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/gen/embedded.c $(BUILD)/gen/embedded.h &: scripts/embed $(EMBED)
 	@mkdir -p $(BUILD)/gen
-	sh scripts/embed $(BUILD)/gen $(EMBED)
+	@sh scripts/embed $(BUILD)/gen $(EMBED)
 
 $(BUILD)/obj/gen/embedded.o: $(BUILD)/gen/embedded.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+	@$(CC) $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/liblatchkey.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/liblatchkey.a $(LDLIBS)
+	@echo '  TEST  $@'
+	@$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/liblatchkey.a $(LDLIBS)
 
 asan:
 	$(MAKE) BUILD=build-asan SANITIZE=1 all

@@ -1,0 +1,338 @@
+/* accounts.c: sign-up, password sign-in, email verification, password change and
+ * password re-authentication (API.md "Accounts and sessions"). */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "auth/accounts.h"
+#include "auth/events.h"
+#include "auth/outbox.h"
+#include "auth/mailer.h"
+#include "auth/ratelimit.h"
+#include "core/email.h"
+#include "core/password.h"
+#include "core/rc.h"
+#include "core/token.h"
+#include "store/store.h"
+
+#define HOUR_MS       (3600LL * 1000)
+#define MIN15_MS      (15LL * 60 * 1000)
+#define VERIFY_TTL_MS (24 * HOUR_MS)
+
+static int
+weak(const char *password, const char **reason)
+{
+	enum lk_password_weakness w = lk_password_check(password, strlen(password));
+
+	*reason = lk_password_weakness_str(w);
+	return w != LK_PASSWORD_OK;
+}
+
+int
+lk_mail(struct lk_app *app, const char *to, const char *purpose, const char *subject,
+        const char *body, int64_t now)
+{
+	int rc = lk_outbox_queue(app->store, now, to, purpose, subject, body, NULL);
+
+	if (rc == LK_OK && app->mailer) {
+		lk_mailer_kick(app->mailer);
+	}
+	return rc;
+}
+
+static int
+send_verification(struct lk_app *app, const struct lk_user *u, int64_t now)
+{
+	char token[LK_TOKEN_LEN + 1], body[1024];
+	unsigned char hash[LK_TOKEN_HASH];
+	int rc;
+
+	lk_token_new(token);
+	lk_token_hash(token, LK_TOKEN_LEN, hash);
+	struct lk_val p[] = {LK_BLOB(hash, sizeof(hash)), LK_TEXT(u->id), LK_TEXT(u->email),
+	                     LK_INT(now), LK_INT(now + VERIFY_TTL_MS)};
+	rc =
+	    lk_db_exec(app->store,
+	               "INSERT INTO tokens (hash, purpose, user_id, email, created_at, expires_at) "
+	               "VALUES (?1, 'verify-email', ?2, ?3, ?4, ?5)",
+	               p, 5, NULL, NULL, NULL);
+	if (rc == LK_OK) {
+		snprintf(
+		    body, sizeof(body),
+		    "Welcome to latchkey.\n\nConfirm that %s is your address by opening this "
+		    "link and pressing \"Verify email\":\n\n%s/auth/verify-email?token=%s\n\nThe "
+		    "link works for 24 hours. If you did not sign up, ignore this message.\n",
+		    u->email, app->cfg.origin, token);
+		rc =
+		    lk_mail(app, u->email, "verify-email", "Confirm your email address", body, now);
+	}
+	sodium_memzero(token, sizeof(token));
+	sodium_memzero(body, sizeof(body));
+	return rc;
+}
+
+enum lk_outcome
+lk_account_signup(struct lk_app *app, const char *email, const char *password,
+                  const struct lk_client *cl, int64_t now, struct lk_signin *out)
+{
+	char norm[LK_MAX_EMAIL + 1], bucket[128], hash[LK_PASSWORD_HASH_SIZE];
+	size_t norm_len;
+	int64_t retry;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(bucket, sizeof(bucket), "signup-ip:%s", cl->ip);
+	if (lk_rate_check(app, bucket, app->cfg.rate_signup_ip, HOUR_MS, now, &retry) ==
+	    LK_E_LOCKED) {
+		out->retry_after = retry;
+		return LK_LIMITED;
+	}
+	lk_rate_hit(app, bucket, now);
+	if (lk_email_normalize(email, strlen(email), norm, &norm_len) != LK_OK) {
+		return LK_BAD_EMAIL;
+	}
+	if (weak(password, &out->weak_reason)) {
+		return LK_WEAK_PASSWORD;
+	}
+	if (lk_user_by_email(app, norm, &out->user) == LK_OK) {
+		return LK_TAKEN;
+	}
+	if (lk_password_hash(password, strlen(password), hash) != LK_OK) {
+		return LK_FAILED_INTERNAL;
+	}
+	memset(&out->user, 0, sizeof(out->user));
+	lk_token_random_b64url(16, out->user.id, sizeof(out->user.id));
+	snprintf(out->user.email, sizeof(out->user.email), "%s", norm);
+	out->user.created_at = now;
+	struct lk_val p[] = {LK_TEXT(out->user.id), LK_TEXT(norm), LK_TEXT(hash), LK_INT(now)};
+	rc = lk_db_exec(app->store,
+	                "INSERT INTO users (id, email, email_verified, password_hash, created_at) "
+	                "VALUES (?1, ?2, 0, ?3, ?4)",
+	                p, 4, NULL, NULL, NULL);
+	if (rc == LK_E_EXISTS) {
+		return LK_TAKEN;
+	}
+	if (rc != LK_OK || lk_session_create(app, out->user.id, 1, "pwd", cl->ip, cl->ua, now,
+	                                     out->token, &out->session) != LK_OK) {
+		return LK_FAILED_INTERNAL;
+	}
+	send_verification(app, &out->user, now);
+	return LK_DONE;
+}
+
+static enum lk_outcome
+login_failure(struct lk_app *app, const char *ip_bucket, const char *acct_bucket,
+              const struct lk_user *u, const char *reason, const struct lk_client *cl, int64_t now)
+{
+	lk_rate_hit(app, ip_bucket, now);
+	lk_rate_hit(app, acct_bucket, now);
+	if (u) {
+		json_t *d = json_pack("{s:s}", "method", "password");
+		if (reason) {
+			json_object_set_new(d, "reason", json_string(reason));
+		}
+		lk_event_add(app, u->id, "login.failure", cl->ip, cl->ua, now, d);
+	}
+	lk_metrics_login(&app->metrics, LK_LM_PASSWORD, LK_LO_FAILURE);
+	return LK_BAD_CREDENTIALS;
+}
+
+enum lk_outcome
+lk_account_login(struct lk_app *app, const char *email, const char *password,
+                 const struct lk_client *cl, int64_t now, struct lk_signin *out)
+{
+	char norm[LK_MAX_EMAIL + 1], ip_bucket[128], acct_bucket[LK_MAX_EMAIL + 32];
+	size_t norm_len, pw_len = strlen(password);
+	int64_t retry;
+	int found;
+
+	memset(out, 0, sizeof(*out));
+	if (lk_email_normalize(email, strlen(email), norm, &norm_len) != LK_OK) {
+		snprintf(norm, sizeof(norm), "%.254s", email);
+	}
+	snprintf(ip_bucket, sizeof(ip_bucket), "login-ip:%s", cl->ip);
+	snprintf(acct_bucket, sizeof(acct_bucket), "login-acct:%s", norm);
+	if (lk_rate_check(app, ip_bucket, app->cfg.rate_login_ip, MIN15_MS, now, &retry) ==
+	        LK_E_LOCKED ||
+	    lk_rate_check(app, acct_bucket, app->cfg.rate_login_account, MIN15_MS, now, &retry) ==
+	        LK_E_LOCKED) {
+		out->retry_after = retry;
+		lk_metrics_login(&app->metrics, LK_LM_PASSWORD, LK_LO_RATE_LIMITED);
+		return LK_LIMITED;
+	}
+	found = lk_user_by_email(app, norm, &out->user) == LK_OK;
+	if (!found || out->user.password_hash[0] == '\0') {
+		lk_password_verify_dummy(password, pw_len);
+		return login_failure(app, ip_bucket, acct_bucket, found ? &out->user : NULL, NULL,
+		                     cl, now);
+	}
+	if (lk_password_verify(out->user.password_hash, password, pw_len) != LK_OK) {
+		return login_failure(app, ip_bucket, acct_bucket, &out->user, NULL, cl, now);
+	}
+	if (out->user.disabled) {
+		return login_failure(app, ip_bucket, acct_bucket, &out->user, "disabled", cl, now);
+	}
+	if (lk_password_needs_rehash(out->user.password_hash)) {
+		char hash[LK_PASSWORD_HASH_SIZE];
+		if (lk_password_hash(password, pw_len, hash) == LK_OK) {
+			struct lk_val p[] = {LK_TEXT(hash), LK_TEXT(out->user.id)};
+			lk_db_exec(app->store, "UPDATE users SET password_hash = ?1 WHERE id = ?2",
+			           p, 2, NULL, NULL, NULL);
+		}
+	}
+	if (lk_session_create(app, out->user.id, 1, "pwd", cl->ip, cl->ua, now, out->token,
+	                      &out->session) != LK_OK) {
+		return LK_FAILED_INTERNAL;
+	}
+	lk_event_add(app, out->user.id, "login.success", cl->ip, cl->ua, now,
+	             json_pack("{s:s}", "method", "password"));
+	lk_metrics_login(&app->metrics, LK_LM_PASSWORD, LK_LO_SUCCESS);
+	return LK_DONE;
+}
+
+struct token_row {
+	char user_id[32];
+	char email[LK_MAX_EMAIL + 1];
+	int found;
+};
+
+static int
+token_row_fn(void *arg, const struct lk_val *c, int n)
+{
+	struct token_row *t = arg;
+
+	if (n >= 2 && c[0].type == LK_V_TEXT && c[1].type == LK_V_TEXT) {
+		snprintf(t->user_id, sizeof(t->user_id), "%.*s", (int)c[0].len,
+		         (const char *)c[0].p);
+		snprintf(t->email, sizeof(t->email), "%.*s", (int)c[1].len, (const char *)c[1].p);
+		t->found = 1;
+	}
+	return 1;
+}
+
+enum lk_outcome
+lk_account_verify_email(struct lk_app *app, const char *token, const char *session_user_id,
+                        int64_t now)
+{
+	unsigned char hash[LK_TOKEN_HASH];
+	struct token_row t = {0};
+	struct lk_user u;
+	json_t *detail;
+
+	if (lk_token_check_format(token, strlen(token)) != LK_OK) {
+		return LK_BAD_TOKEN;
+	}
+	lk_token_hash(token, strlen(token), hash);
+	/* SPEC single use: one conditional update decides. */
+	struct lk_val p[] = {LK_BLOB(hash, sizeof(hash)), LK_INT(now)};
+	if (lk_db_exec(
+	        app->store,
+	        "UPDATE tokens SET used_at = ?2 WHERE hash = ?1 AND purpose = 'verify-email' "
+	        "AND used_at IS NULL AND expires_at > ?2 RETURNING user_id, email",
+	        p, 2, token_row_fn, &t, NULL) != LK_OK) {
+		return LK_FAILED_INTERNAL;
+	}
+	if (!t.found || lk_user_by_id(app, t.user_id, &u) != LK_OK ||
+	    strcmp(u.email, t.email) != 0) {
+		return LK_BAD_TOKEN;
+	}
+	if (u.email_verified) {
+		return LK_DONE;
+	}
+	detail = json_pack("{s:s}", "via", "link");
+	if (strcmp(session_user_id, u.id) == 0) {
+		struct lk_val q[] = {LK_TEXT(u.id)};
+		lk_db_exec(app->store, "UPDATE users SET email_verified = 1 WHERE id = ?1", q, 1,
+		           NULL, NULL, NULL);
+	} else {
+		int64_t revoked = 0;
+		if (lk_account_prehijack_reset(app, u.id, &revoked) != LK_OK) {
+			json_decref(detail);
+			return LK_FAILED_INTERNAL;
+		}
+		json_object_set_new(
+		    detail, "removed",
+		    json_pack("[s,s,s,s]", "password", "totp", "recovery_codes", "passkeys"));
+		json_object_set_new(detail, "sessionsRevoked", json_integer(revoked));
+	}
+	lk_event_add(app, u.id, "email.verified", NULL, NULL, now, detail);
+	return LK_DONE;
+}
+
+int
+lk_account_prehijack_reset(struct lk_app *app, const char *user_id, int64_t *revoked)
+{
+	static const char *const wipe[] = {
+	    "UPDATE users SET email_verified = 1, password_hash = NULL WHERE id = ?1",
+	    "DELETE FROM sessions WHERE user_id = ?1",
+	};
+	int rc;
+
+	struct lk_val p[] = {LK_TEXT(user_id)};
+	if ((rc = lk_db_begin(app->store)) != LK_OK) {
+		return rc;
+	}
+	for (size_t i = 0; i < sizeof(wipe) / sizeof(wipe[0]); i++) {
+		if ((rc = lk_db_exec(app->store, wipe[i], p, 1, NULL, NULL,
+		                     i == 1 ? revoked : NULL)) != LK_OK) {
+			lk_db_rollback(app->store);
+			return rc;
+		}
+	}
+	return lk_db_commit(app->store);
+}
+
+enum lk_outcome
+lk_account_change_password(struct lk_app *app, const struct lk_session *s, const char *password,
+                           const struct lk_client *cl, int64_t now, const char **weak_reason)
+{
+	char hash[LK_PASSWORD_HASH_SIZE];
+	int64_t revoked = 0;
+
+	if (weak(password, weak_reason)) {
+		return LK_WEAK_PASSWORD;
+	}
+	if (lk_password_hash(password, strlen(password), hash) != LK_OK) {
+		return LK_FAILED_INTERNAL;
+	}
+	struct lk_val p[] = {LK_TEXT(hash), LK_TEXT(s->user_id)};
+	if (lk_db_exec(app->store, "UPDATE users SET password_hash = ?1 WHERE id = ?2", p, 2, NULL,
+	               NULL, NULL) != LK_OK ||
+	    lk_session_revoke_user(app, s->user_id, s->id, &revoked) != LK_OK) {
+		return LK_FAILED_INTERNAL;
+	}
+	lk_event_add(app, s->user_id, "password.changed", cl->ip, cl->ua, now,
+	             json_pack("{s:I}", "otherSessionsRevoked", (json_int_t)revoked));
+	return LK_DONE;
+}
+
+enum lk_outcome
+lk_account_reauth_password(struct lk_app *app, struct lk_session *s, const char *password,
+                           const struct lk_client *cl, int64_t now, int64_t *retry_after)
+{
+	char bucket[64];
+	struct lk_user u;
+
+	snprintf(bucket, sizeof(bucket), "reauth:%s", s->user_id);
+	if (lk_rate_check(app, bucket, app->cfg.rate_2fa_account, MIN15_MS, now, retry_after) ==
+	    LK_E_LOCKED) {
+		return LK_LIMITED;
+	}
+	if (lk_user_by_id(app, s->user_id, &u) != LK_OK) {
+		return LK_FAILED_INTERNAL;
+	}
+	if (u.password_hash[0] == '\0') {
+		lk_password_verify_dummy(password, strlen(password));
+	} else if (lk_password_verify(u.password_hash, password, strlen(password)) == LK_OK) {
+		if (lk_session_reauth(app, s, "pwd", now) != LK_OK) {
+			return LK_FAILED_INTERNAL;
+		}
+		lk_event_add(app, u.id, "reauth.success", cl->ip, cl->ua, now,
+		             json_pack("{s:s}", "method", "password"));
+		return LK_DONE;
+	}
+	lk_rate_hit(app, bucket, now);
+	lk_event_add(app, u.id, "reauth.failure", cl->ip, cl->ua, now,
+	             json_pack("{s:s}", "method", "password"));
+	return LK_BAD_CREDENTIALS;
+}

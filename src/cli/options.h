@@ -1,0 +1,15 @@
+/* options.h: `latchkey serve` options from the command line and LATCHKEY_* variables. */
+#ifndef LK_OPTIONS_H
+#define LK_OPTIONS_H
+
+#include "auth/config.h"
+
+/* Fills cfg from defaults, then the environment, then argv (which wins). On a bad option
+ * prints one line naming it to stderr and returns -1 (the caller exits 2). */
+int lk_options_parse(struct lk_config *cfg, int argc, char **argv);
+/* Frees what parsing allocated (top origins). */
+void lk_options_free(struct lk_config *cfg);
+/* Only the storage options (--data-dir, --db), for the user subcommands. */
+int lk_options_parse_store(struct lk_config *cfg, int argc, char **argv, int *first_arg);
+
+#endif

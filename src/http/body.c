@@ -1,0 +1,167 @@
+/* body.c: strict JSON bodies. jansson refuses lone surrogate escapes as a syntax error,
+ * but the contract wants them named as an invalid field; so they are rewritten to \u0000
+ * first, parsed with NULs allowed, and any string holding a NUL (a lone surrogate or a
+ * NUL sent as such) is refused with the top-level field that holds it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/limits.h"
+#include "core/utf8.h"
+#include "http/body.h"
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9') {
+		return c - '0';
+	}
+	if (c >= 'a' && c <= 'f') {
+		return c - 'a' + 10;
+	}
+	if (c >= 'A' && c <= 'F') {
+		return c - 'A' + 10;
+	}
+	return -1;
+}
+
+/* The code unit of a \uXXXX escape at s (s[0] == '\\'), or -1. */
+static long
+escape_unit(const char *s, size_t left)
+{
+	long v = 0;
+
+	if (left < 6 || s[0] != '\\' || s[1] != 'u') {
+		return -1;
+	}
+	for (int i = 2; i < 6; i++) {
+		int h = hexval(s[i]);
+		if (h < 0) {
+			return -1;
+		}
+		v = v * 16 + h;
+	}
+	return v;
+}
+
+/* Copies body, rewriting lone surrogate escapes to \u0000; -1 when nesting is too deep. */
+static int
+rewrite(const char *in, size_t len, char *out)
+{
+	int depth = 0, in_string = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = in[i];
+		out[i] = c;
+		if (!in_string) {
+			if (c == '"') {
+				in_string = 1;
+			} else if (c == '{' || c == '[') {
+				if (++depth > LK_MAX_JSON_DEPTH) {
+					return -1;
+				}
+			} else if (c == '}' || c == ']') {
+				depth--;
+			}
+			continue;
+		}
+		if (c == '"') {
+			in_string = 0;
+		} else if (c == '\\' && i + 1 < len) {
+			long u = escape_unit(in + i, len - i);
+			if (u >= 0xD800 && u <= 0xDBFF) {
+				long lo = escape_unit(in + i + 6, len - i - 6);
+				if (lo >= 0xDC00 && lo <= 0xDFFF) {
+					memcpy(out + i, in + i, 12);
+					i += 11;
+					continue;
+				}
+			}
+			if (u >= 0xD800 && u <= 0xDFFF) {
+				memcpy(out + i, "\\u0000", 6);
+				i += 5;
+				continue;
+			}
+			out[i + 1] = in[i + 1];
+			i++;
+		}
+	}
+	return 0;
+}
+
+static int
+has_nul(json_t *v)
+{
+	const char *k;
+	size_t i, klen;
+	json_t *x;
+
+	if (json_is_string(v)) {
+		return memchr(json_string_value(v), 0, json_string_length(v)) != NULL;
+	}
+	if (json_is_object(v)) {
+		json_object_keylen_foreach(v, k, klen, x)
+		{
+			if (strlen(k) != klen || has_nul(x)) {
+				return 1;
+			}
+		}
+	}
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+		{
+			if (has_nul(x)) {
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+int
+lk_body_parse(const char *body, size_t len, json_t **out, const char **code, char *field_buf,
+	      size_t field_cap)
+{
+	json_t *j, *x;
+	const char *k;
+	size_t klen;
+	char *copy;
+
+	*out = NULL;
+	*code = "invalid_json";
+	if (len == 0) {
+		*out = json_object();
+		return 0;
+	}
+	if (lk_utf8_validate(body, len) != LK_OK || (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)) {
+		return -1;
+	}
+	if (!(copy = malloc(len))) {
+		return -1;
+	}
+	if (rewrite(body, len, copy) != 0) {
+		free(copy);
+		return -1;
+	}
+	j = json_loadb(copy, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
+	free(copy);
+	if (!j || !json_is_object(j)) {
+		json_decref(j);
+		return -1;
+	}
+	json_object_keylen_foreach(j, k, klen, x)
+	{
+		if (strlen(k) != klen || has_nul(x)) {
+			size_t n = strlen(k);
+			if (n >= field_cap) {
+				n = field_cap - 1;
+			}
+			memcpy(field_buf, k, n);
+			field_buf[n] = '\0';
+			*code = "invalid_field";
+			json_decref(j);
+			return -1;
+		}
+	}
+	*out = j;
+	return 0;
+}
