@@ -8,7 +8,8 @@ static int
 usage(void)
 {
 	fputs("usage: latchkey serve [options]\n"
-	      "       latchkey user list | show EMAIL | reset-2fa EMAIL | disable EMAIL | enable EMAIL\n"
+	      "       latchkey user list | show EMAIL | reset-2fa EMAIL | disable EMAIL | enable "
+	      "EMAIL\n"
 	      "       latchkey webauthn verify-registration | verify-authentication [options]\n"
 	      "       latchkey totp code BASE32-SECRET [--at UNIX-SECONDS]\n",
 	      stderr);

@@ -25,43 +25,52 @@ struct opt {
 	long min, max;
 };
 
-#define S(n, f) {n, K_STR, offsetof(struct lk_config, f), sizeof(((struct lk_config *)0)->f), 0, 0}
-#define I(n, f, lo, hi) {n, K_INT, offsetof(struct lk_config, f), 0, lo, hi}
-#define D(n, f, k) {n, k, offsetof(struct lk_config, f), 0, 0, 0}
+#define S(n, f)                                                                                    \
+	{                                                                                          \
+		n, K_STR, offsetof(struct lk_config, f), sizeof(((struct lk_config *)0)->f), 0, 0  \
+	}
+#define I(n, f, lo, hi)                                                                            \
+	{                                                                                          \
+		n, K_INT, offsetof(struct lk_config, f), 0, lo, hi                                 \
+	}
+#define D(n, f, k)                                                                                 \
+	{                                                                                          \
+		n, k, offsetof(struct lk_config, f), 0, 0, 0                                       \
+	}
 
 static const struct opt opts[] = {
-	S("listen", listen_host),
-	I("threads", threads, 1, 256),
-	S("data-dir", data_dir),
-	S("db", db_url),
-	S("origin", origin),
-	{"top-origin", K_LIST, 0, 0, 0, 0},
-	S("rp-id", rp_id),
-	S("rp-name", rp_name),
-	S("issuer", issuer),
-	S("mail-dir", mail_dir),
-	S("smtp-url", smtp_url),
-	S("mail-from", mail_from),
-	{"trusted-proxy", K_LIST, 0, 0, 0, 0},
-	D("sudo-ttl", sudo_ttl, K_DUR0),
-	D("magic-link-ttl", magic_link_ttl, K_DUR),
-	D("recovery-delay", recovery_delay, K_DUR0),
-	D("session-ttl", session_ttl, K_DUR),
-	D("session-idle-ttl", session_idle_ttl, K_DUR),
-	I("totp-skew", totp_skew, 0, 10),
-	S("totp-algorithm", totp_algorithm),
-	I("totp-digits", totp_digits, 6, 8),
-	{"totp-period", K_STR, 0, 0, 0, 0},
-	{"magic-link-signup", K_BOOL, offsetof(struct lk_config, magic_link_signup), 0, 0, 0},
-	{"attestation", K_STR, 0, 0, 0, 0},
-	I("rate-login-account", rate_login_account, 0, 1000000),
-	I("rate-login-ip", rate_login_ip, 0, 1000000),
-	I("rate-2fa-session", rate_2fa_session, 1, 1000000),
-	I("rate-2fa-account", rate_2fa_account, 0, 1000000),
-	I("rate-mail-email", rate_mail_email, 0, 1000000),
-	I("rate-mail-ip", rate_mail_ip, 0, 1000000),
-	I("rate-passkey-ip", rate_passkey_ip, 0, 1000000),
-	I("rate-signup-ip", rate_signup_ip, 0, 1000000),
+    S("listen", listen_host),
+    I("threads", threads, 1, 256),
+    S("data-dir", data_dir),
+    S("db", db_url),
+    S("origin", origin),
+    {"top-origin", K_LIST, 0, 0, 0, 0},
+    S("rp-id", rp_id),
+    S("rp-name", rp_name),
+    S("issuer", issuer),
+    S("mail-dir", mail_dir),
+    S("smtp-url", smtp_url),
+    S("mail-from", mail_from),
+    {"trusted-proxy", K_LIST, 0, 0, 0, 0},
+    D("sudo-ttl", sudo_ttl, K_DUR0),
+    D("magic-link-ttl", magic_link_ttl, K_DUR),
+    D("recovery-delay", recovery_delay, K_DUR0),
+    D("session-ttl", session_ttl, K_DUR),
+    D("session-idle-ttl", session_idle_ttl, K_DUR),
+    I("totp-skew", totp_skew, 0, 10),
+    S("totp-algorithm", totp_algorithm),
+    I("totp-digits", totp_digits, 6, 8),
+    {"totp-period", K_STR, 0, 0, 0, 0},
+    {"magic-link-signup", K_BOOL, offsetof(struct lk_config, magic_link_signup), 0, 0, 0},
+    {"attestation", K_STR, 0, 0, 0, 0},
+    I("rate-login-account", rate_login_account, 0, 1000000),
+    I("rate-login-ip", rate_login_ip, 0, 1000000),
+    I("rate-2fa-session", rate_2fa_session, 1, 1000000),
+    I("rate-2fa-account", rate_2fa_account, 0, 1000000),
+    I("rate-mail-email", rate_mail_email, 0, 1000000),
+    I("rate-mail-ip", rate_mail_ip, 0, 1000000),
+    I("rate-passkey-ip", rate_passkey_ip, 0, 1000000),
+    I("rate-signup-ip", rate_signup_ip, 0, 1000000),
 };
 #define N_OPTS ((int)(sizeof(opts) / sizeof(opts[0])))
 
@@ -147,7 +156,7 @@ set(struct lk_config *cfg, const struct opt *o, const char *v, int *list_reset)
 		int64_t ms;
 		if (lk_duration_parse(v, &ms) != LK_OK || (o->kind == K_DUR && ms <= 0)) {
 			return bad(o->name, o->kind == K_DUR ? "not a positive duration (e.g. 15m)"
-							     : "not a duration (e.g. 10m)");
+			                                     : "not a duration (e.g. 10m)");
 		}
 		*(int64_t *)(base + o->off) = ms;
 		return 0;
@@ -258,9 +267,10 @@ from_argv(struct lk_config *cfg, int argc, char **argv, int only_store, int *fir
 		a += 2;
 		eq = strchr(a, '=');
 		o = find(a, eq ? (size_t)(eq - a) : strlen(a));
-		if (!o || (only_store && strcmp(o->name, "data-dir") != 0 && strcmp(o->name, "db") != 0)) {
+		if (!o || (only_store && strcmp(o->name, "data-dir") != 0 &&
+		           strcmp(o->name, "db") != 0)) {
 			fprintf(stderr, "latchkey: --%.*s: unknown option\n",
-				(int)(eq ? (size_t)(eq - a) : strlen(a)), a);
+			        (int)(eq ? (size_t)(eq - a) : strlen(a)), a);
 			return -1;
 		}
 		if (eq) {
@@ -431,7 +441,8 @@ check(struct lk_config *cfg)
 		cfg->listen_host[hl] = '\0';
 		cfg->listen_port = (int)port;
 	}
-	if ((https = parse_origin("origin", cfg->origin, origin, sizeof(origin), host, sizeof(host))) < 0) {
+	if ((https = parse_origin("origin", cfg->origin, origin, sizeof(origin), host,
+	                          sizeof(host))) < 0) {
 		return -1;
 	}
 	snprintf(cfg->origin, sizeof(cfg->origin), "%s", origin);
@@ -441,7 +452,8 @@ check(struct lk_config *cfg)
 	} else {
 		size_t hl = strlen(host), rl = strlen(cfg->rp_id);
 		if (!(strcasecmp(host, cfg->rp_id) == 0 ||
-		      (hl > rl && host[hl - rl - 1] == '.' && strcasecmp(host + hl - rl, cfg->rp_id) == 0))) {
+		      (hl > rl && host[hl - rl - 1] == '.' &&
+		       strcasecmp(host + hl - rl, cfg->rp_id) == 0))) {
 			return bad("rp-id", "must be the origin's host or a parent domain of it");
 		}
 	}

@@ -26,7 +26,8 @@ ensure_dir(const char *name, const char *path)
 	struct stat st;
 
 	if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-		fprintf(stderr, "latchkey: --%s: cannot create %s: %s\n", name, path, strerror(errno));
+		fprintf(stderr, "latchkey: --%s: cannot create %s: %s\n", name, path,
+		        strerror(errno));
 		return -1;
 	}
 	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode) || access(path, R_OK | W_OK | X_OK) != 0) {

@@ -9,11 +9,11 @@
 /* API-NOTES 6: JSON deeper than this is refused before anything walks it. */
 #define LK_MAX_JSON_DEPTH 32
 /* RFC 5321 path limit and API.md's email rule. */
-#define LK_MAX_EMAIL 254
+#define LK_MAX_EMAIL       254
 #define LK_MAX_EMAIL_LOCAL 64
 /* Password policy: 8..256 code points; 4 bytes each at most. */
-#define LK_MIN_PASSWORD_CP 8
-#define LK_MAX_PASSWORD_CP 256
+#define LK_MIN_PASSWORD_CP    8
+#define LK_MAX_PASSWORD_CP    256
 #define LK_MAX_PASSWORD_BYTES (LK_MAX_PASSWORD_CP * 4)
 /* A request line and headers beyond this are not a browser's or a proxy's. */
 #define LK_MAX_HEADERS 16384
@@ -24,7 +24,7 @@
 /* WebAuthn: credential ids over 1023 bytes SHOULD be refused (L3 7.1 step 23). */
 #define LK_MAX_CREDENTIAL_ID 1023
 /* CBOR: an attestationObject fits in the body; nesting beyond this is not COSE. */
-#define LK_MAX_CBOR 65536
+#define LK_MAX_CBOR       65536
 #define LK_MAX_CBOR_DEPTH 16
 /* CBOR arrays and maps of WebAuthn (attStmt, COSE keys, x5c, extension outputs) hold a
  * handful of entries; a cap keeps duplicate-key checks and libcbor's allocations small. */
@@ -36,7 +36,7 @@
 /* Events listed by /me/events. */
 #define LK_MAX_EVENTS_LISTED 200
 /* Connections held open at once, and seconds an idle or slow one may hold a slot. */
-#define LK_MAX_CONNECTIONS 1024
+#define LK_MAX_CONNECTIONS    1024
 #define LK_CONNECTION_TIMEOUT 15
 
 /* Store: parameters of one SQL statement (our widest INSERT has about 20); the back ends
@@ -47,7 +47,7 @@
  * at 998 bytes and links are never folded, so a longer body line is refused; bodies are
  * short texts around one link. */
 #define LK_MAX_MAIL_SUBJECT 200
-#define LK_MAX_MAIL_LINE 998
-#define LK_MAX_MAIL_BODY 65536
+#define LK_MAX_MAIL_LINE    998
+#define LK_MAX_MAIL_BODY    65536
 
 #endif

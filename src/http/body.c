@@ -119,7 +119,7 @@ has_nul(json_t *v)
 
 int
 lk_body_parse(const char *body, size_t len, json_t **out, const char **code, char *field_buf,
-	      size_t field_cap)
+              size_t field_cap)
 {
 	json_t *j, *x;
 	const char *k;
@@ -132,7 +132,8 @@ lk_body_parse(const char *body, size_t len, json_t **out, const char **code, cha
 		*out = json_object();
 		return 0;
 	}
-	if (lk_utf8_validate(body, len) != LK_OK || (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)) {
+	if (lk_utf8_validate(body, len) != LK_OK ||
+	    (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)) {
 		return -1;
 	}
 	if (!(copy = malloc(len))) {

@@ -10,6 +10,6 @@
  * "invalid_json" or "invalid_field" (then *field names the top-level field, pointing
  * into field_buf). */
 int lk_body_parse(const char *body, size_t len, json_t **out, const char **code, char *field_buf,
-		  size_t field_cap);
+                  size_t field_cap);
 
 #endif

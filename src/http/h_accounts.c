@@ -14,7 +14,8 @@ answer_outcome(struct lk_resp *r, enum lk_outcome o, const struct lk_signin *si)
 		break;
 	case LK_WEAK_PASSWORD:
 		lk_resp_error(r, 400, "weak_password",
-			      si && si->weak_reason ? si->weak_reason : "choose a stronger password");
+		              si && si->weak_reason ? si->weak_reason
+		                                    : "choose a stronger password");
 		break;
 	case LK_TAKEN:
 		lk_resp_error(r, 409, "email_taken", "an account with this email exists");
@@ -23,7 +24,8 @@ answer_outcome(struct lk_resp *r, enum lk_outcome o, const struct lk_signin *si)
 		lk_resp_error(r, 401, "invalid_credentials", "wrong email or password");
 		break;
 	case LK_BAD_TOKEN:
-		lk_resp_error(r, 400, "invalid_or_expired_token", "the link is invalid or has expired");
+		lk_resp_error(r, 400, "invalid_or_expired_token",
+		              "the link is invalid or has expired");
 		break;
 	case LK_LIMITED:
 		lk_resp_rate_limited(r, si ? si->retry_after : 1);
@@ -74,7 +76,8 @@ h_login(struct lk_req *q, struct lk_resp *r)
 			json_array_append_new(methods, json_stringn(p, n));
 			p += n + (e ? 1 : 0);
 		}
-		lk_resp_json(r, 200, json_pack("{s:s, s:o}", "status", "2fa_required", "methods", methods));
+		lk_resp_json(r, 200,
+		             json_pack("{s:s, s:o}", "status", "2fa_required", "methods", methods));
 		lk_resp_set_cookie(r, q->app, si.token, si.session.expires_at - q->now);
 		return;
 	}
@@ -82,8 +85,9 @@ h_login(struct lk_req *q, struct lk_resp *r)
 		answer_outcome(r, o, &si);
 		return;
 	}
-	lk_resp_json(r, 200, json_pack("{s:s, s:o}", "status", "authenticated", "user",
-				       lk_user_json(&si.user)));
+	lk_resp_json(
+	    r, 200,
+	    json_pack("{s:s, s:o}", "status", "authenticated", "user", lk_user_json(&si.user)));
 	lk_resp_set_cookie(r, q->app, si.token, si.session.expires_at - q->now);
 }
 
@@ -96,8 +100,8 @@ h_verify_email(struct lk_req *q, struct lk_resp *r)
 	if (lk_req_string(q, r, "token", &token)) {
 		return;
 	}
-	o = lk_account_verify_email(q->app, token,
-				    q->has_session && q->session.full ? q->session.user_id : "", q->now);
+	o = lk_account_verify_email(
+	    q->app, token, q->has_session && q->session.full ? q->session.user_id : "", q->now);
 	if (o != LK_DONE) {
 		answer_outcome(r, o, NULL);
 		return;
@@ -112,7 +116,7 @@ h_logout(struct lk_req *q, struct lk_resp *r)
 		lk_session_delete(q->app, q->session.id);
 		if (q->session.full) {
 			lk_event_add(q->app, q->session.user_id, "session.revoked", q->ip,
-				     q->user_agent, q->now, json_pack("{s:s}", "reason", "logout"));
+			             q->user_agent, q->now, json_pack("{s:s}", "reason", "logout"));
 		}
 	}
 	lk_resp_empty(r, 204);

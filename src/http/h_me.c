@@ -30,21 +30,21 @@ h_me(struct lk_req *q, struct lk_resp *r)
 	struct lk_factors f;
 	struct lk_user u;
 
-	if (lk_user_by_id(q->app, s->user_id, &u) != LK_OK || lk_factors_get(q->app, u.id, &f) != LK_OK) {
+	if (lk_user_by_id(q->app, s->user_id, &u) != LK_OK ||
+	    lk_factors_get(q->app, u.id, &f) != LK_OK) {
 		lk_resp_internal(r);
 		return;
 	}
 	lk_resp_json(
-		r, 200,
-		json_pack("{s:s, s:s, s:b, s:o, s:b, s:b, s:I, s:I, s:{s:s, s:o, s:i, s:o, s:o}}",
-			  "id", u.id, "email", u.email, "emailVerified", u.email_verified,
-			  "createdAt", lk_json_time(u.created_at), "hasPassword",
-			  u.password_hash[0] != '\0', "totpEnabled", f.totp_enabled,
-			  "recoveryCodesRemaining", (json_int_t)f.recovery_codes, "passkeys",
-			  (json_int_t)f.passkeys, "session", "id", s->id, "amr", amr_json(s->amr),
-			  "aal", lk_amr_aal(s->amr), "authenticatedAt",
-			  lk_json_time(s->authenticated_at), "sudoUntil",
-			  lk_json_time(s->sudo_at + q->app->cfg.sudo_ttl)));
+	    r, 200,
+	    json_pack("{s:s, s:s, s:b, s:o, s:b, s:b, s:I, s:I, s:{s:s, s:o, s:i, s:o, s:o}}", "id",
+	              u.id, "email", u.email, "emailVerified", u.email_verified, "createdAt",
+	              lk_json_time(u.created_at), "hasPassword", u.password_hash[0] != '\0',
+	              "totpEnabled", f.totp_enabled, "recoveryCodesRemaining",
+	              (json_int_t)f.recovery_codes, "passkeys", (json_int_t)f.passkeys, "session",
+	              "id", s->id, "amr", amr_json(s->amr), "aal", lk_amr_aal(s->amr),
+	              "authenticatedAt", lk_json_time(s->authenticated_at), "sudoUntil",
+	              lk_json_time(s->sudo_at + q->app->cfg.sudo_ttl)));
 }
 
 void
@@ -59,9 +59,10 @@ h_me_auth_methods(struct lk_req *q, struct lk_resp *r)
 		return;
 	}
 	lk_resp_json(r, 200,
-		     json_pack("{s:b, s:b, s:I, s:I, s:b}", "password", u.password_hash[0] != '\0',
-			       "totp", f.totp_enabled, "recoveryCodes", (json_int_t)f.recovery_codes,
-			       "passkeys", (json_int_t)f.passkeys, "magicLink", u.email_verified));
+	             json_pack("{s:b, s:b, s:I, s:I, s:b}", "password", u.password_hash[0] != '\0',
+	                       "totp", f.totp_enabled, "recoveryCodes",
+	                       (json_int_t)f.recovery_codes, "passkeys", (json_int_t)f.passkeys,
+	                       "magicLink", u.email_verified));
 }
 
 static const char *const reauth_fields[] = {"password", "code", "passkeyResponse"};
@@ -96,13 +97,14 @@ h_me_reauth(struct lk_req *q, struct lk_resp *r)
 		}
 		o = lk_account_reauth_password(q->app, &q->session, pw, &cl, q->now, &retry);
 	} else {
-		o = lk_factors_reauth(q->app, &q->session, given, json_object_get(q->json, given), &cl,
-				      q->now, &retry);
+		o = lk_factors_reauth(q->app, &q->session, given, json_object_get(q->json, given),
+		                      &cl, q->now, &retry);
 	}
 	switch (o) {
 	case LK_DONE:
-		lk_resp_json(r, 200, json_pack("{s:o}", "sudoUntil",
-					       lk_json_time(q->session.sudo_at + q->app->cfg.sudo_ttl)));
+		lk_resp_json(r, 200,
+		             json_pack("{s:o}", "sudoUntil",
+		                       lk_json_time(q->session.sudo_at + q->app->cfg.sudo_ttl)));
 		break;
 	case LK_LIMITED:
 		lk_resp_rate_limited(r, retry);
@@ -111,7 +113,8 @@ h_me_reauth(struct lk_req *q, struct lk_resp *r)
 		if (strcmp(given, "code") == 0) {
 			lk_resp_error(r, 401, "invalid_code", "the code is not valid");
 		} else {
-			lk_resp_error(r, 401, "invalid_credentials", "that did not prove it is you");
+			lk_resp_error(r, 401, "invalid_credentials",
+			              "that did not prove it is you");
 		}
 		break;
 	case LK_BAD_EMAIL:
@@ -134,7 +137,8 @@ h_me_password(struct lk_req *q, struct lk_resp *r)
 	}
 	o = lk_account_change_password(q->app, &q->session, pw, &cl, q->now, &reason);
 	if (o == LK_WEAK_PASSWORD) {
-		lk_resp_error(r, 400, "weak_password", reason ? reason : "choose a stronger password");
+		lk_resp_error(r, 400, "weak_password",
+		              reason ? reason : "choose a stronger password");
 	} else if (o != LK_DONE) {
 		lk_resp_internal(r);
 	} else {
@@ -169,7 +173,7 @@ h_me_session_delete(struct lk_req *q, struct lk_resp *r)
 		return;
 	}
 	lk_event_add(q->app, q->session.user_id, "session.revoked", q->ip, q->user_agent, q->now,
-		     json_pack("{s:s, s:b}", "sessionId", q->param, "current", current));
+	             json_pack("{s:s, s:b}", "sessionId", q->param, "current", current));
 	lk_resp_empty(r, 204);
 	if (current) {
 		lk_resp_clear_cookie(r, q->app);

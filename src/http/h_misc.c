@@ -25,7 +25,8 @@ h_auth_check(struct lk_req *q, struct lk_resp *r)
 			return;
 		}
 	}
-	if (!q->has_session || !q->session.full || lk_user_by_id(q->app, q->session.user_id, &u) != LK_OK) {
+	if (!q->has_session || !q->session.full ||
+	    lk_user_by_id(q->app, q->session.user_id, &u) != LK_OK) {
 		lk_resp_error(r, 401, "unauthenticated", "sign in first");
 		return;
 	}
@@ -91,15 +92,15 @@ serve_file(struct lk_resp *r, const char *file, const char *ctype, int page)
 static const struct {
 	const char *path, *file;
 } pages[] = {
-	{"/login", "web/login.html"},
-	{"/signup", "web/signup.html"},
-	{"/login/2fa", "web/login-2fa.html"},
-	{"/settings", "web/settings.html"},
-	{"/recovery", "web/recovery.html"},
-	{"/recovery/cancel", "web/recovery-cancel.html"},
-	{"/auth/verify-email", "web/verify-email.html"},
-	{"/auth/magic-link/verify", "web/magic-link.html"},
-	{"/auth/lockdown", "web/lockdown.html"},
+    {"/login", "web/login.html"},
+    {"/signup", "web/signup.html"},
+    {"/login/2fa", "web/login-2fa.html"},
+    {"/settings", "web/settings.html"},
+    {"/recovery", "web/recovery.html"},
+    {"/recovery/cancel", "web/recovery-cancel.html"},
+    {"/auth/verify-email", "web/verify-email.html"},
+    {"/auth/magic-link/verify", "web/magic-link.html"},
+    {"/auth/lockdown", "web/lockdown.html"},
 };
 
 void

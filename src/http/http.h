@@ -24,11 +24,11 @@ struct lk_req {
 	json_t *json; /* the body as an object ({} when empty); owned */
 	char ip[64];
 	char user_agent[512];
-	char token[64]; /* session cookie value, "" when none */
+	char token[64];            /* session cookie value, "" when none */
 	struct lk_session session; /* valid when has_session */
 	int has_session;
-	int64_t now; /* unix ms, fixed for the request */
-	const char *route;  /* the route's pattern, for metrics */
+	int64_t now;       /* unix ms, fixed for the request */
+	const char *route; /* the route's pattern, for metrics */
 };
 
 #define LK_MAX_EXTRA_HEADERS 6
@@ -38,8 +38,8 @@ struct lk_resp {
 	char *body; /* owned */
 	size_t body_len;
 	const char *content_type;
-	int is_page;    /* HTML page: the page CSP instead of the JSON one */
-	int cacheable;  /* static assets only */
+	int is_page;   /* HTML page: the page CSP instead of the JSON one */
+	int cacheable; /* static assets only */
 	char *headers[LK_MAX_EXTRA_HEADERS][2]; /* owned name, value */
 	int n_headers;
 };
@@ -51,7 +51,7 @@ void lk_resp_error_field(struct lk_resp *r, int status, const char *code, const 
 void lk_resp_empty(struct lk_resp *r, int status);
 void lk_resp_header(struct lk_resp *r, const char *name, const char *value);
 void lk_resp_set_cookie(struct lk_resp *r, const struct lk_app *app, const char *token,
-			int64_t max_age_ms);
+                        int64_t max_age_ms);
 void lk_resp_clear_cookie(struct lk_resp *r, const struct lk_app *app);
 void lk_resp_rate_limited(struct lk_resp *r, int64_t retry_after_s);
 void lk_resp_internal(struct lk_resp *r);
@@ -71,6 +71,6 @@ void lk_route(struct lk_req *q, struct lk_resp *r);
 /* The pre-body checks (404, csrf, 405, 415, 413 by Content-Length); returns 0 to read
  * the body, or non-zero with r filled. */
 int lk_route_precheck(struct lk_req *q, const char *content_type, const char *origin,
-		      const char *fetch_site, int64_t content_length, struct lk_resp *r);
+                      const char *fetch_site, int64_t content_length, struct lk_resp *r);
 
 #endif

@@ -41,7 +41,7 @@ lk_resp_error_field(struct lk_resp *r, int status, const char *code, const char 
 
 	snprintf(msg, sizeof(msg), "%s: %.100s", field_message(code), field);
 	lk_resp_json(r, status,
-		     json_pack("{s:s, s:s, s:s}", "error", code, "message", msg, "field", field));
+	             json_pack("{s:s, s:s, s:s}", "error", code, "message", msg, "field", field));
 }
 
 void
@@ -67,12 +67,13 @@ lk_resp_header(struct lk_resp *r, const char *name, const char *value)
 
 void
 lk_resp_set_cookie(struct lk_resp *r, const struct lk_app *app, const char *token,
-		   int64_t max_age_ms)
+                   int64_t max_age_ms)
 {
 	char c[256];
 
-	snprintf(c, sizeof(c), "latchkey_session=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax%s",
-		 token, (long long)(max_age_ms / 1000), app->cfg.secure_cookie ? "; Secure" : "");
+	snprintf(c, sizeof(c),
+	         "latchkey_session=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax%s", token,
+	         (long long)(max_age_ms / 1000), app->cfg.secure_cookie ? "; Secure" : "");
 	lk_resp_header(r, "Set-Cookie", c);
 }
 
@@ -82,9 +83,9 @@ lk_resp_clear_cookie(struct lk_resp *r, const struct lk_app *app)
 	char c[256];
 
 	snprintf(c, sizeof(c),
-		 "latchkey_session=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; "
-		 "HttpOnly; SameSite=Lax%s",
-		 app->cfg.secure_cookie ? "; Secure" : "");
+	         "latchkey_session=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; "
+	         "HttpOnly; SameSite=Lax%s",
+	         app->cfg.secure_cookie ? "; Secure" : "");
 	lk_resp_header(r, "Set-Cookie", c);
 }
 
@@ -98,9 +99,9 @@ lk_resp_rate_limited(struct lk_resp *r, int64_t retry_after_s)
 	}
 	snprintf(s, sizeof(s), "%lld", (long long)retry_after_s);
 	lk_resp_json(r, 429,
-		     json_pack("{s:s, s:s, s:I}", "error", "rate_limited", "message",
-			       "too many attempts; try again later", "retryAfter",
-			       (json_int_t)retry_after_s));
+	             json_pack("{s:s, s:s, s:I}", "error", "rate_limited", "message",
+	                       "too many attempts; try again later", "retryAfter",
+	                       (json_int_t)retry_after_s));
 	lk_resp_header(r, "Retry-After", s);
 }
 
@@ -155,5 +156,5 @@ json_t *
 lk_user_json(const struct lk_user *u)
 {
 	return json_pack("{s:s, s:s, s:b}", "id", u->id, "email", u->email, "emailVerified",
-			 u->email_verified);
+	                 u->email_verified);
 }

@@ -86,7 +86,8 @@ method_match(const struct route *rt, const char *m)
 	if (rt->flags & F_ANY) {
 		return 1;
 	}
-	return strcmp(rt->method, m) == 0 || (strcmp(m, "HEAD") == 0 && strcmp(rt->method, "GET") == 0);
+	return strcmp(rt->method, m) == 0 ||
+	       (strcmp(m, "HEAD") == 0 && strcmp(rt->method, "GET") == 0);
 }
 
 int
@@ -148,7 +149,7 @@ find(const char *method, const char *path, const char **param, int *path_known)
 
 int
 lk_route_precheck(struct lk_req *q, const char *content_type, const char *origin,
-		  const char *fetch_site, int64_t content_length, struct lk_resp *r)
+                  const char *fetch_site, int64_t content_length, struct lk_resp *r)
 {
 	const struct route *rt;
 	int known;
@@ -200,7 +201,8 @@ lk_route(struct lk_req *q, struct lk_resp *r)
 	}
 	if (rt->flags & F_ANY) {
 		q->json = json_object();
-	} else if (lk_body_parse(q->body, q->body_len, &q->json, &code, field, sizeof(field)) != 0) {
+	} else if (lk_body_parse(q->body, q->body_len, &q->json, &code, field, sizeof(field)) !=
+	           0) {
 		if (strcmp(code, "invalid_field") == 0) {
 			lk_resp_error_field(r, 400, code, field);
 		} else {

@@ -36,8 +36,8 @@ struct lk_server {
 
 static const char *const json_csp = "default-src 'none'; frame-ancestors 'none'";
 static const char *const page_csp =
-	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 static void
 addr_to_mapped(const struct sockaddr *sa, unsigned char out[16])
@@ -119,7 +119,8 @@ format_ip(const unsigned char a[16], char *out, size_t cap)
 static void
 client_ip(struct lk_app *app, struct MHD_Connection *c, char *out, size_t cap)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	unsigned char peer[16];
 	const char *xff;
 
@@ -179,14 +180,16 @@ send_response(struct lk_server *srv, struct MHD_Connection *c, struct conn_state
 	if (r->status == 0) {
 		lk_resp_internal(r);
 	}
-	mr = MHD_create_response_from_buffer(head ? 0 : r->body_len, r->body, MHD_RESPMEM_MUST_COPY);
+	mr =
+	    MHD_create_response_from_buffer(head ? 0 : r->body_len, r->body, MHD_RESPMEM_MUST_COPY);
 	if (!mr) {
 		return MHD_NO;
 	}
 	if (r->content_type) {
 		MHD_add_response_header(mr, "Content-Type", r->content_type);
 	}
-	MHD_add_response_header(mr, "Cache-Control", r->cacheable ? "public, max-age=300" : "no-store");
+	MHD_add_response_header(mr, "Cache-Control",
+	                        r->cacheable ? "public, max-age=300" : "no-store");
 	MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(mr, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(mr, "X-Frame-Options", "DENY");
@@ -205,7 +208,7 @@ send_response(struct lk_server *srv, struct MHD_Connection *c, struct conn_state
 
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-	   const char *version, const char *upload, size_t *upload_size, void **con_cls)
+           const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
 	struct lk_server *srv = cls;
 	struct conn_state *st = *con_cls;
@@ -238,10 +241,10 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		}
 		const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 		st->content_type = ct ? strdup(ct) : NULL;
-		if (lk_route_precheck(&st->req, ct,
-				      MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"),
-				      MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site"),
-				      content_length, &st->resp) != 0) {
+		if (lk_route_precheck(
+		        &st->req, ct, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"),
+		        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site"),
+		        content_length, &st->resp) != 0) {
 			st->answered = 1;
 		}
 		return MHD_YES;
@@ -250,7 +253,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		if (!st->answered) {
 			if (st->req.body_len + *upload_size > LK_MAX_BODY) {
 				lk_resp_error(&st->resp, 413, "payload_too_large",
-					      "the body is larger than 64 KiB");
+				              "the body is larger than 64 KiB");
 				st->answered = 1;
 			} else {
 				if (st->req.body_len + *upload_size > st->cap) {
@@ -277,7 +280,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	}
 	if (!st->answered) {
 		if (st->req.body_len > 0 && st->req.route && !lk_route_media_ok(st->content_type)) {
-			lk_resp_error(&st->resp, 415, "unsupported_media_type", "send application/json");
+			lk_resp_error(&st->resp, 415, "unsupported_media_type",
+			              "send application/json");
 		} else {
 			lk_route(&st->req, &st->resp);
 		}
@@ -286,7 +290,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 }
 
 static void
-on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+             enum MHD_RequestTerminationCode toe)
 {
 	struct lk_server *srv = cls;
 	struct conn_state *st = *con_cls;
@@ -298,7 +303,8 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_Reque
 		return;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &end);
-	int64_t us = (end.tv_sec - st->start.tv_sec) * 1000000LL + (end.tv_nsec - st->start.tv_nsec) / 1000;
+	int64_t us =
+	    (end.tv_sec - st->start.tv_sec) * 1000000LL + (end.tv_nsec - st->start.tv_nsec) / 1000;
 	lk_metrics_request(&srv->app->metrics, st->req.route, st->req.method, st->resp.status, us);
 	json_decref(st->req.json);
 	free(st->req.body);
@@ -339,17 +345,17 @@ lk_server_start(struct lk_app *app, struct lk_server **out)
 	}
 	freeaddrinfo(ai);
 	(void)sl;
-	srv->d = MHD_start_daemon(
-		flags, (uint16_t)app->cfg.listen_port, NULL, NULL, on_request, srv,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
-		(unsigned int)app->cfg.threads, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned int)LK_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned int)LK_CONNECTION_TIMEOUT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)(LK_MAX_HEADERS * 2), MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-		MHD_OPTION_END);
+	srv->d =
+	    MHD_start_daemon(flags, (uint16_t)app->cfg.listen_port, NULL, NULL, on_request, srv,
+	                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	                     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)app->cfg.threads,
+	                     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)LK_MAX_CONNECTIONS,
+	                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)LK_CONNECTION_TIMEOUT,
+	                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(LK_MAX_HEADERS * 2),
+	                     MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
 	if (!srv->d) {
-		fprintf(stderr, "latchkey: --listen: cannot listen on %s:%d\n", app->cfg.listen_host,
-			app->cfg.listen_port);
+		fprintf(stderr, "latchkey: --listen: cannot listen on %s:%d\n",
+		        app->cfg.listen_host, app->cfg.listen_port);
 		free(srv);
 		return -1;
 	}

@@ -9,45 +9,45 @@
 static int check_failed_now;
 static int check_passed, check_failed;
 
-#define CHECK(cond)                                                                    \
-	do {                                                                           \
-		if (!(cond)) {                                                         \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-			check_failed_now = 1;                                          \
-		}                                                                      \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
+			check_failed_now = 1;                                                      \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_EQ_INT(a, b)                                                             \
-	do {                                                                           \
-		long long check_a_ = (long long)(a), check_b_ = (long long)(b);        \
-		if (check_a_ != check_b_) {                                            \
-			fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", __FILE__, \
-				__LINE__, #a, check_a_, #b, check_b_);                 \
-			check_failed_now = 1;                                          \
-		}                                                                      \
+#define CHECK_EQ_INT(a, b)                                                                         \
+	do {                                                                                       \
+		long long check_a_ = (long long)(a), check_b_ = (long long)(b);                    \
+		if (check_a_ != check_b_) {                                                        \
+			fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", __FILE__,      \
+			        __LINE__, #a, check_a_, #b, check_b_);                             \
+			check_failed_now = 1;                                                      \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_EQ_STR(a, b)                                                             \
-	do {                                                                           \
-		const char *check_a_ = (a), *check_b_ = (b);                           \
-		if (!check_a_ || !check_b_ || strcmp(check_a_, check_b_) != 0) {       \
-			fprintf(stderr, "%s:%d: %s == \"%s\", expected \"%s\"\n", __FILE__, \
-				__LINE__, #a, check_a_ ? check_a_ : "(null)",          \
-				check_b_ ? check_b_ : "(null)");                       \
-			check_failed_now = 1;                                          \
-		}                                                                      \
+#define CHECK_EQ_STR(a, b)                                                                         \
+	do {                                                                                       \
+		const char *check_a_ = (a), *check_b_ = (b);                                       \
+		if (!check_a_ || !check_b_ || strcmp(check_a_, check_b_) != 0) {                   \
+			fprintf(stderr, "%s:%d: %s == \"%s\", expected \"%s\"\n", __FILE__,        \
+			        __LINE__, #a, check_a_ ? check_a_ : "(null)",                      \
+			        check_b_ ? check_b_ : "(null)");                                   \
+			check_failed_now = 1;                                                      \
+		}                                                                                  \
 	} while (0)
 
-#define RUN(fn)                                                                        \
-	do {                                                                           \
-		check_failed_now = 0;                                                  \
-		fn();                                                                  \
-		if (check_failed_now) {                                                \
-			fprintf(stderr, "FAIL %s\n", #fn);                             \
-			check_failed++;                                                \
-		} else {                                                               \
-			check_passed++;                                                \
-		}                                                                      \
+#define RUN(fn)                                                                                    \
+	do {                                                                                       \
+		check_failed_now = 0;                                                              \
+		fn();                                                                              \
+		if (check_failed_now) {                                                            \
+			fprintf(stderr, "FAIL %s\n", #fn);                                         \
+			check_failed++;                                                            \
+		} else {                                                                           \
+			check_passed++;                                                            \
+		}                                                                                  \
 	} while (0)
 
 static inline int
