@@ -20,6 +20,7 @@
 static char g_url[1024];
 static int g_pg;
 static char g_path[512]; /* sqlite file */
+static char g_dir[256];  /* the temporary directory it is in */
 
 /* The test's own migrations, deliberately out of order and with a path that is not one. */
 static const char mig2[] = "INSERT INTO t_store_log (k, note) VALUES (1, 'one;\n two');\n"
@@ -519,6 +520,7 @@ test_single_use_race(void)
 }
 
 struct opener {
+	const char *url;
 	const struct lk_embedded *files;
 	pthread_barrier_t *bar;
 	int rc_open, rc_migrate;
@@ -530,7 +532,7 @@ open_thread(void *arg)
 	struct opener *o = arg;
 	struct lk_store *s = NULL;
 	pthread_barrier_wait(o->bar);
-	o->rc_open = lk_store_open(g_url, &s);
+	o->rc_open = lk_store_open(o->url, &s);
 	if (o->rc_open == LK_OK) {
 		o->rc_migrate = lk_store_migrate(s, o->files);
 		lk_store_close(s);
@@ -538,8 +540,9 @@ open_thread(void *arg)
 	return NULL;
 }
 
-/* Instances starting at once: each migration applied exactly once (the second would fail:
- * CREATE TABLE without IF NOT EXISTS, and the count would be 2). */
+/* Instances starting at once, on SQLite on a new file: each migration (the embedded ones
+ * and the test's) applied exactly once (a second run would fail: CREATE TABLE without IF
+ * NOT EXISTS, and the count would be 2). */
 static void
 test_concurrent_migrations(void)
 {
@@ -552,9 +555,19 @@ test_concurrent_migrations(void)
 	struct opener o[4];
 	pthread_barrier_t bar;
 	struct lk_store *s = NULL;
+	char url[1100];
+	int64_t embedded = 0;
+	for (const struct lk_embedded *e = lk_embedded_all(); e->path; e++) {
+		embedded += strncmp(e->path, "src/store/migrations/", 21) == 0;
+	}
+	if (g_pg) {
+		snprintf(url, sizeof(url), "%s", g_url);
+	} else {
+		snprintf(url, sizeof(url), "sqlite:%s/fresh.db", g_dir);
+	}
 	pthread_barrier_init(&bar, NULL, 4);
 	for (int i = 0; i < 4; i++) {
-		o[i] = (struct opener){files, &bar, -1, -1};
+		o[i] = (struct opener){url, files, &bar, -1, -1};
 		pthread_create(&th[i], NULL, open_thread, &o[i]);
 	}
 	for (int i = 0; i < 4; i++) {
@@ -563,11 +576,14 @@ test_concurrent_migrations(void)
 		CHECK_EQ_INT(o[i].rc_migrate, LK_OK);
 	}
 	pthread_barrier_destroy(&bar);
-	if (open_store(&s) != LK_OK) {
+	if (lk_store_open(url, &s) != LK_OK) {
 		CHECK(0);
 		return;
 	}
 	CHECK_EQ_INT(one_int(s, "SELECT COUNT(*) FROM t_store_once", NULL, 0), 1);
+	CHECK_EQ_INT(
+	    one_int(s, "SELECT COUNT(*) FROM schema_migrations WHERE version < 900000000", NULL, 0),
+	    embedded);
 	CHECK_EQ_INT(
 	    one_int(s, "SELECT COUNT(*) FROM schema_migrations WHERE version = 900000010", NULL, 0),
 	    1);
@@ -725,6 +741,7 @@ main(void)
 		perror("mkdtemp");
 		return 1;
 	}
+	snprintf(g_dir, sizeof(g_dir), "%s", dir);
 	snprintf(g_path, sizeof(g_path), "%s/t.db", dir);
 	snprintf(g_url, sizeof(g_url), "sqlite:%s", g_path);
 	g_pg = 0;
@@ -748,6 +765,8 @@ main(void)
 	snprintf(f, sizeof(f), "%s-shm", g_path);
 	unlink(f);
 	unlink(g_path);
+	snprintf(f, sizeof(f), "%s/fresh.db", dir);
+	unlink(f);
 	rmdir(dir);
 	return check_done("test_store");
 }
