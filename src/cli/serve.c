@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "core/rc.h"
+#include "core/secretbox.h"
 #include "http/server.h"
 #include "store/store.h"
 
@@ -59,6 +60,14 @@ lk_cli_serve(int argc, char **argv)
 		fprintf(stderr, "latchkey: libsodium failed to initialise\n");
 		goto out;
 	}
+	if (lk_serverkey_load_or_create(app.cfg.data_dir, &app.key) != LK_OK) {
+		fprintf(stderr,
+		        "latchkey: --data-dir: cannot use %s/secret.key (missing, unreadable "
+		        "or readable by others)\n",
+		        app.cfg.data_dir);
+		rc = 2;
+		goto out;
+	}
 	if (lk_store_open(app.cfg.db_url, &app.store) != LK_OK) {
 		fprintf(stderr, "latchkey: --db: cannot open %s\n", app.cfg.db_url);
 		rc = 2;
@@ -100,6 +109,7 @@ out:
 	lk_server_stop(srv, 0);
 	lk_mailer_stop(app.mailer);
 	lk_store_close(app.store);
+	lk_serverkey_free(app.key);
 	lk_options_free(&app.cfg);
 	return rc;
 }
