@@ -185,10 +185,13 @@ stmt_get(struct sq_conn *c, const char *sql, sqlite3_stmt **out, struct sq_stmt 
 	if (!st) {
 		return LK_E_INVAL; /* only whitespace or a comment */
 	}
-	/* One statement per call, as on postgres: a second one would be silently skipped. */
-	for (; *tail; tail++) {
-		if (*tail != ' ' && *tail != '\t' && *tail != '\n' && *tail != '\r' &&
-		    *tail != ';') {
+	/* One statement per call, as on postgres: a second one would be silently skipped.
+	 * What follows may only be whitespace, semicolons and comments. */
+	if (tail && *tail) {
+		sqlite3_stmt *more = NULL;
+		code = sqlite3_prepare_v2(c->db, tail, -1, &more, NULL);
+		if (code != SQLITE_OK || more) {
+			sqlite3_finalize(more);
 			sqlite3_finalize(st);
 			return LK_E_INVAL;
 		}

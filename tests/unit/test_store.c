@@ -354,7 +354,7 @@ test_unique_and_errors(void)
 	/* one statement per call */
 	CHECK_EQ_INT(exec0(s, "DELETE FROM t_store_log WHERE k = 1; DELETE FROM t_store_log"),
 	             g_pg ? LK_E_STORAGE : LK_E_INVAL);
-	CHECK_EQ_INT(one_int(s, "SELECT COUNT(*) FROM t_store_log;", NULL, 0), 2);
+	CHECK_EQ_INT(one_int(s, "SELECT COUNT(*) FROM t_store_log; -- all of them", NULL, 0), 2);
 	/* a question mark inside a literal is not a placeholder */
 	CHECK_EQ_INT(
 	    one_int(s, "SELECT COUNT(*) FROM t_store_log WHERE note <> '?' AND k = ?1", p, 1), 1);
