@@ -739,11 +739,21 @@ worker(void *arg)
 {
 	struct lk_mailer *m = arg;
 	int last_rc = LK_OK;
+	int64_t last_purge = INT64_MIN;
 
 	while (!atomic_load(&m->stop)) {
 		int64_t now = m->cfg.now_ms(m->cfg.now_arg);
 		int rc = deliver_pass(m->s, &m->cfg, now, NULL, &m->stop);
 		struct timespec until;
+
+		if (rc != LK_E_STORAGE &&
+		    (last_purge == INT64_MIN || now - last_purge >= LK_MAILER_PURGE_EVERY_MS)) {
+			last_purge = now;
+			if (lk_outbox_purge_sent(m->s, now - LK_MAILER_KEEP_SENT_MS, NULL) !=
+			    LK_OK) {
+				rc = LK_E_STORAGE;
+			}
+		}
 
 		/* A failed delivery is logged per message; a store failure once per outage. */
 		if (rc != LK_OK && rc != LK_E_IO && rc != last_rc) {

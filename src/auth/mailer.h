@@ -31,6 +31,10 @@
 /* The worker looks for due rows this often even when not kicked (rows queued by another
  * instance, retries coming due). */
 #define LK_MAILER_POLL_MS 500
+/* Sent rows (bodies already blank) are kept this long for operators, then deleted by the
+ * worker, which looks at most this often. */
+#define LK_MAILER_KEEP_SENT_MS   (7LL * 24 * 60 * 60 * 1000)
+#define LK_MAILER_PURGE_EVERY_MS (60LL * 60 * 1000)
 
 struct lk_mailer_config {
 	const char *mail_dir;  /* the mail directory, used when smtp_url is NULL or "" */
@@ -65,7 +69,8 @@ int lk_mailer_deliver_due(struct lk_store *s, const struct lk_mailer_config *cfg
                           int *n_sent);
 
 /* Starts the worker thread over s (which must outlive it). cfg is copied. The worker
- * delivers due rows whenever kicked and every LK_MAILER_POLL_MS. LK_OK, LK_E_INVAL,
+ * delivers due rows whenever kicked and every LK_MAILER_POLL_MS, and deletes rows sent more
+ * than LK_MAILER_KEEP_SENT_MS ago. LK_OK, LK_E_INVAL,
  * LK_E_NOMEM, LK_E_IO (could not start the thread or create the mail directory). */
 int lk_mailer_start(struct lk_store *s, const struct lk_mailer_config *cfg, struct lk_mailer **out);
 

@@ -382,3 +382,22 @@ lk_outbox_mark_failed(struct lk_store *s, const struct lk_outbox_msg *m, int64_t
 	}
 	return LK_OK;
 }
+
+int
+lk_outbox_purge_sent(struct lk_store *s, int64_t before_ms, int64_t *n_deleted)
+{
+	int64_t n = 0;
+
+	if (!s) {
+		return LK_E_INVAL;
+	}
+	struct lk_val p[] = {LK_INT(before_ms)};
+	if (lk_db_exec(s, "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?1", p, 1,
+	               NULL, NULL, &n) != LK_OK) {
+		return LK_E_STORAGE;
+	}
+	if (n_deleted) {
+		*n_deleted = n;
+	}
+	return LK_OK;
+}

@@ -66,6 +66,10 @@ int lk_outbox_mark_failed(struct lk_store *s, const struct lk_outbox_msg *m, int
  * capped at LK_OUTBOX_BACKOFF_MAX_MS. */
 int64_t lk_outbox_backoff_ms(int64_t attempts);
 
+/* Deletes rows sent before before_ms (their bodies are already blank; unsent rows are
+ * never deleted). *n_deleted (if non-NULL) gets the count. LK_OK, LK_E_STORAGE. */
+int lk_outbox_purge_sent(struct lk_store *s, int64_t before_ms, int64_t *n_deleted);
+
 void lk_outbox_msg_free(struct lk_outbox_msg *m);
 
 #endif

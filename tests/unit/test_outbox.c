@@ -463,6 +463,17 @@ test_maildir_delivery(void)
 	CHECK_EQ_INT(lk_mailer_deliver_due(s, &cfg, NOW + 3600000, &n), LK_OK);
 	CHECK_EQ_INT(n, 0);
 	CHECK_EQ_INT(list_dir(mail, NULL, 0), 1);
+
+	/* Purging: sent rows older than the cut-off go, unsent ones stay whatever their age. */
+	int64_t id2 = 0, gone = -1;
+	CHECK_EQ_INT(lk_outbox_queue(s, NOW - 1000, "b@example.com", "recovery", "S", "b\n", &id2),
+	             LK_OK);
+	CHECK_EQ_INT(lk_outbox_purge_sent(s, NOW, &gone), LK_OK);
+	CHECK_EQ_INT(gone, 0); /* sent at NOW, not before */
+	CHECK_EQ_INT(lk_outbox_purge_sent(s, NOW + 1, &gone), LK_OK);
+	CHECK_EQ_INT(gone, 1);
+	CHECK_EQ_INT(count_rows(s), 1);
+	CHECK(!get_row(s, id2).sent);
 	lk_store_close(s);
 }
 
