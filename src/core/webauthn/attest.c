@@ -194,6 +194,41 @@ add_anchors(X509_STORE *store, const struct lk_wa_config *cfg)
 	return added;
 }
 
+/* Without anchors: each certificate is within its validity at now and signed by the next
+ * one (whose subject is its issuer); the top one is where the unanchored path ends (its
+ * own signature is not checked: some authenticators' self-issued certificates are not
+ * self-signed). This is done by hand rather than by X509_verify_cert so that vendor quirks in
+ * extensions that only matter for path building (e.g. the doubly wrapped authorityKeyIdentifier of
+ * FIDO conformance TPM certificates) do not hide the signature checks. */
+static int
+chain_internal(const struct lk_wa_config *cfg, const char *fmt, STACK_OF(X509) * chain,
+               struct lk_wa_error *err)
+{
+	time_t now = (time_t)(cfg->now_ms / 1000);
+	int n = sk_X509_num(chain), i;
+
+	for (i = 0; i < n; i++) {
+		X509 *c = sk_X509_value(chain, i);
+		X509 *issuer = i + 1 < n ? sk_X509_value(chain, i + 1) : NULL;
+		if (X509_cmp_time(X509_get0_notBefore(c), &now) >= 0 ||
+		    X509_cmp_time(X509_get0_notAfter(c), &now) <= 0) {
+			return lk_wa_fail(err, LK_E_EXPIRED, ATT,
+			                  "%s: certificate chain: certificate %d not valid now",
+			                  fmt, i);
+		}
+		if (issuer == NULL) {
+			continue;
+		}
+		if (X509_NAME_cmp(X509_get_issuer_name(c), X509_get_subject_name(issuer)) != 0 ||
+		    X509_verify(c, X509_get0_pubkey(issuer)) != 1) {
+			return lk_wa_fail(err, LK_E_VERIFY, ATT,
+			                  "%s: certificate chain: certificate %d not signed by %d",
+			                  fmt, i, i + 1 < n ? i + 1 : i);
+		}
+	}
+	return LK_OK;
+}
+
 int
 lk_wa_x5c_verify(const struct lk_wa_config *cfg, const char *fmt, STACK_OF(X509) * chain,
                  struct lk_wa_error *err)
@@ -201,28 +236,27 @@ lk_wa_x5c_verify(const struct lk_wa_config *cfg, const char *fmt, STACK_OF(X509)
 	X509_STORE *store = NULL;
 	X509_STORE_CTX *ctx = NULL;
 	STACK_OF(X509) *untrusted = NULL;
-	int n = sk_X509_num(chain), i, rc = LK_E_NOMEM, e, top;
+	int n = sk_X509_num(chain), i, rc = LK_E_NOMEM, e;
 
+	if (n < 1) {
+		return LK_E_INVAL;
+	}
+	if (cfg->n_anchors == 0) {
+		rc = chain_internal(cfg, fmt, chain, err);
+		ERR_clear_error();
+		return rc;
+	}
 	store = X509_STORE_new();
 	untrusted = sk_X509_new_null();
 	ctx = X509_STORE_CTX_new();
-	if (store == NULL || untrusted == NULL || ctx == NULL || n < 1) {
+	if (store == NULL || untrusted == NULL || ctx == NULL) {
 		goto out;
 	}
-	if (cfg->n_anchors > 0) {
-		if (add_anchors(store, cfg) <= 0) {
-			rc = lk_wa_fail(err, LK_E_INVAL, ATT, "%s: no usable trust anchor", fmt);
-			goto out;
-		}
-		top = n;
-	} else {
-		/* No anchors: the chain's own top certificate is where the path ends. */
-		if (X509_STORE_add_cert(store, sk_X509_value(chain, n - 1)) != 1) {
-			goto out;
-		}
-		top = n - 1;
+	if (add_anchors(store, cfg) <= 0) {
+		rc = lk_wa_fail(err, LK_E_INVAL, ATT, "%s: no usable trust anchor", fmt);
+		goto out;
 	}
-	for (i = 1; i < top; i++) {
+	for (i = 1; i < n; i++) {
 		if (sk_X509_push(untrusted, sk_X509_value(chain, i)) <= 0) {
 			goto out;
 		}
@@ -231,6 +265,7 @@ lk_wa_x5c_verify(const struct lk_wa_config *cfg, const char *fmt, STACK_OF(X509)
 		goto out;
 	}
 	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), (time_t)(cfg->now_ms / 1000));
+	/* an anchor may be an intermediate the operator chose to trust */
 	X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx), X509_V_FLAG_PARTIAL_CHAIN);
 	if (X509_verify_cert(ctx) == 1) {
 		rc = LK_OK;
