@@ -25,6 +25,10 @@
  *   LK_E_STORAGE for anything else the database refused (logged as store.error); a failed
  *   statement inside a transaction leaves it unusable until lk_db_rollback on postgres, so
  *   always roll back after an error. A failed commit has rolled back; rollback is idempotent.
+ * - LK_E_INVAL: a call out of contract (a bare ?, params not matching ?1..?N, a NUL in
+ *   TEXT, more than LK_MAX_SQL_PARAMS, several statements in one call).
+ * - postgres gives a parameter one type: ?1 compared with a BIGINT and a TEXT column in the
+ *   same statement fails there; use two parameters.
  * - One statement per lk_db_exec. Transactions only through lk_db_begin/commit/rollback,
  *   never by exec'ing BEGIN or COMMIT (the back ends track the state).
  * - Single-thread nesting works: a row callback may run other statements on the same store.
