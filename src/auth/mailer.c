@@ -725,11 +725,10 @@ struct lk_mailer {
 };
 
 static int64_t
-system_now_ms(void *arg)
+system_now_ms(void)
 {
 	struct timespec ts;
 
-	(void)arg;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
@@ -742,7 +741,7 @@ worker(void *arg)
 	int64_t last_purge = INT64_MIN;
 
 	while (!atomic_load(&m->stop)) {
-		int64_t now = m->cfg.now_ms(m->cfg.now_arg);
+		int64_t now = system_now_ms();
 		int rc = deliver_pass(m->s, &m->cfg, now, NULL, &m->stop);
 		struct timespec until;
 
@@ -832,8 +831,6 @@ lk_mailer_start(struct lk_store *s, const struct lk_mailer_config *cfg, struct l
 	m->cfg.mail_dir = m->mail_dir;
 	m->cfg.smtp_url = m->smtp_url;
 	m->cfg.mail_from = m->mail_from;
-	m->cfg.now_ms = cfg->now_ms ? cfg->now_ms : system_now_ms;
-	m->cfg.now_arg = cfg->now_arg;
 	atomic_init(&m->stop, 0);
 	rc = LK_E_IO;
 	if (pthread_mutex_init(&m->mu, NULL) != 0) {

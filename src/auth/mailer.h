@@ -36,13 +36,12 @@
 #define LK_MAILER_KEEP_SENT_MS   (7LL * 24 * 60 * 60 * 1000)
 #define LK_MAILER_PURGE_EVERY_MS (60LL * 60 * 1000)
 
+/* The worker's clock is the system wall clock (unix ms), the same one the server stamps
+ * requests with (lk_now_ms), so rows queued "now" are due at once. */
 struct lk_mailer_config {
 	const char *mail_dir;  /* the mail directory, used when smtp_url is NULL or "" */
 	const char *smtp_url;  /* see above */
 	const char *mail_from; /* bare address; NULL or "" means latchkey@localhost */
-	/* The worker's clock in unix ms; NULL means the system clock. */
-	int64_t (*now_ms)(void *arg);
-	void *now_arg;
 };
 
 struct lk_mailer;
