@@ -967,8 +967,11 @@ test_smtp_real(void)
 	CHECK_EQ_INT(get_row(s, id).attempts, 1);
 	CHECK_EQ_INT(lk_db_exec(s, "DELETE FROM outbox", NULL, 0, NULL, NULL, NULL), LK_OK);
 
+	/* Lines that are or start with a dot must survive SMTP's end-of-data convention. */
+	char body[1024];
+	snprintf(body, sizeof body, "%s.\n..two dots\nlast line\n", magic_body());
 	CHECK_EQ_INT(lk_outbox_queue(s, NOW, "bob@example.com", "recovery", "Recover your account",
-	                             magic_body(), &id),
+	                             body, &id),
 	             LK_OK);
 	CHECK_EQ_INT(lk_mailer_deliver_due(s, &cfg, NOW, &n), LK_OK);
 	CHECK_EQ_INT(n, 1);
@@ -983,6 +986,8 @@ test_smtp_real(void)
 		CHECK(strstr(msg, "From: latchkey <" FROM ">") != NULL);
 		CHECK(strstr(msg, "Subject: Recover your account") != NULL);
 		CHECK(has_link_line(msg));
+		CHECK(strstr(msg, "\n.\r\n..two dots\r\nlast line\r\n") != NULL ||
+		      strstr(msg, "\n.\n..two dots\nlast line\n") != NULL);
 		free(msg);
 	}
 	smtpd_stop(pid);
