@@ -3,7 +3,8 @@
 // field; invalid ones must exit 1 with a message. ML-DSA cases refused with an
 // "unsupported" message count as unsupported; cases where the corpus and latchkey's own
 // contract (API-NOTES) disagree are checked against API-NOTES and counted as "policy".
-// Ends with "N passed, N failed". Node 20, no dependencies.
+// Ends with "N passed, N failed". Node 20, no dependencies. LATCHKEY_VECTORS_VERBOSE=1 also
+// prints each refusal's message beside the case's reason.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,7 +95,7 @@ function check(kind, name, c, r) {
   const tag = policy ? 'policy' : 'pass';
   if (want === 'invalid') {
     if (r.code === 1 && json && typeof json.message === 'string' && json.message &&
-        typeof json.error === 'string') return [tag];
+        typeof json.error === 'string') return [tag, `refused: ${json.message} (${c.reason})`];
     return ['fail', `expected refusal, got exit ${r.code}${r.sig ? ' ' + r.sig : ''}: ${r.out.trim()} ${r.err.trim()}`];
   }
   if (r.code !== 0 || !json) {
@@ -133,6 +134,9 @@ async function worker() {
       [status, detail] = ['fail', `runner error: ${e.message}`];
     }
     counts[status]++;
+    if (process.env.LATCHKEY_VECTORS_VERBOSE && status !== 'fail') {
+      console.log(`${status} ${k.kind}/${k.name}: ${detail ?? ''}`);
+    }
     if (status === 'fail') console.log(`FAIL ${k.kind}/${k.name}: ${detail}`);
     if (status === 'policy') policyNames.push(`${k.kind}/${k.name} (${POLICY[`${k.kind}/${k.name}`].why})`);
   }

@@ -30,7 +30,7 @@ lk_wa_fail(struct lk_wa_error *err, int rc, const char *check, const char *fmt, 
 }
 
 static int
-b64u_val(unsigned char c)
+b64u_val(unsigned char c, int url)
 {
 	if (c >= 'A' && c <= 'Z') {
 		return c - 'A';
@@ -41,17 +41,17 @@ b64u_val(unsigned char c)
 	if (c >= '0' && c <= '9') {
 		return c - '0' + 52;
 	}
-	if (c == '-') {
+	if (c == (url ? '-' : '+')) {
 		return 62;
 	}
-	if (c == '_') {
+	if (c == (url ? '_' : '/')) {
 		return 63;
 	}
 	return -1;
 }
 
-int
-lk_wa_b64u_decode(const char *in, size_t in_len, size_t max_out, uint8_t **out, size_t *out_len)
+static int
+decode(const char *in, size_t in_len, int url, size_t max_out, uint8_t **out, size_t *out_len)
 {
 	size_t full = in_len / 4, rem = in_len % 4, n, i, o = 0;
 	uint8_t *buf;
@@ -72,7 +72,7 @@ lk_wa_b64u_decode(const char *in, size_t in_len, size_t max_out, uint8_t **out, 
 		return LK_E_NOMEM;
 	}
 	for (i = 0; i < in_len; i++) {
-		int v = b64u_val((unsigned char)in[i]);
+		int v = b64u_val((unsigned char)in[i], url);
 		if (v < 0) {
 			free(buf);
 			return LK_E_MALFORMED;
@@ -92,6 +92,25 @@ lk_wa_b64u_decode(const char *in, size_t in_len, size_t max_out, uint8_t **out, 
 	*out = buf;
 	*out_len = o;
 	return LK_OK;
+}
+
+int
+lk_wa_b64u_decode(const char *in, size_t in_len, size_t max_out, uint8_t **out, size_t *out_len)
+{
+	return decode(in, in_len, 1, max_out, out, out_len);
+}
+
+int
+lk_wa_b64_decode(const char *in, size_t in_len, size_t max_out, uint8_t **out, size_t *out_len)
+{
+	/* '=' padding is optional, but when present it must complete the last group */
+	if (in_len > 0 && in_len % 4 == 0 && in[in_len - 1] == '=') {
+		in_len--;
+		if (in[in_len - 1] == '=') {
+			in_len--;
+		}
+	}
+	return decode(in, in_len, 0, max_out, out, out_len);
 }
 
 char *

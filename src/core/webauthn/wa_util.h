@@ -18,6 +18,8 @@ int lk_wa_fail(struct lk_wa_error *err, int rc, const char *check, const char *f
  * gives a 1-byte allocation and length 0). LK_E_MALFORMED, LK_E_TOOBIG, LK_E_NOMEM. */
 int lk_wa_b64u_decode(const char *in, size_t in_len, size_t max_out, uint8_t **out,
                       size_t *out_len);
+/* The same for standard base64 (RFC 4648 §4, '+' '/'), with optional '=' padding. */
+int lk_wa_b64_decode(const char *in, size_t in_len, size_t max_out, uint8_t **out, size_t *out_len);
 /* Encodes into a fresh NUL-terminated malloc'd string, or NULL on allocation failure. */
 char *lk_wa_b64u_encode(const uint8_t *in, size_t in_len);
 
