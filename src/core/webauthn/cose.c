@@ -289,6 +289,10 @@ lk_wa_cose_from_cbor(const struct lk_wa_cbor *map, struct lk_wa_cose_key *out,
 		return lk_wa_fail(err, LK_E_UNSUPPORTED, "algorithm",
 		                  "unsupported algorithm %d (ML-DSA)", (int)alg);
 	}
+	if (!lk_wa_alg_supported((int)alg) && alg != LK_WA_ALG_RS1 && alg != -47) {
+		return lk_wa_fail(err, LK_E_UNSUPPORTED, "algorithm", "unsupported algorithm %d",
+		                  (int)alg);
+	}
 	if (kty == LK_WA_KTY_EC2 || kty == LK_WA_KTY_OKP) {
 		if (lk_wa_cbor_int(lk_wa_cbor_map_int(map, -1), &crv) != 0 || crv < 0 ||
 		    crv > 1000) {
