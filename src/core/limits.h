@@ -50,4 +50,10 @@
 #define LK_MAX_MAIL_LINE    998
 #define LK_MAX_MAIL_BODY    65536
 
+/* TOTP: our secrets are 20 bytes (API-NOTES 75); a key over SHA-512's 128-byte block is
+ * hashed by HMAC anyway, so nothing longer is worth taking. */
+#define LK_MAX_TOTP_KEY 128
+/* Recovery-code input: 10 significant characters plus the spaces and dashes people type. */
+#define LK_MAX_RECOVERY_CODE_INPUT 64
+
 #endif

@@ -6,14 +6,15 @@
 
 #include <stddef.h>
 
+#include "core/limits.h"
 #include "core/rc.h"
 #include "core/secretbox.h"
 
-#define LK_RECOVERY_CODES       10 /* codes per set */
-#define LK_RECOVERY_CODE_CHARS  10 /* significant characters */
-#define LK_RECOVERY_CODE_LEN    11 /* as shown, with the dash */
-#define LK_RECOVERY_CODE_DIGEST 32 /* HMAC-SHA-256 */
-#define LK_RECOVERY_CODE_MAX_IN 64 /* longest input worth normalising (spaces, dashes) */
+#define LK_RECOVERY_CODES       10                         /* codes per set */
+#define LK_RECOVERY_CODE_CHARS  10                         /* significant characters */
+#define LK_RECOVERY_CODE_LEN    11                         /* as shown, with the dash */
+#define LK_RECOVERY_CODE_DIGEST 32                         /* HMAC-SHA-256 */
+#define LK_RECOVERY_CODE_MAX_IN LK_MAX_RECOVERY_CODE_INPUT /* see limits.h */
 
 /* Writes one fresh code "xxxxx-xxxxx" and its NUL into out. LK_OK or LK_E_CRYPTO. */
 lk_rc lk_recovery_code_generate(char out[LK_RECOVERY_CODE_LEN + 1]);

@@ -30,7 +30,10 @@ lk_timefmt_format(int64_t unix_ms, char out[LK_TIMEFMT_LEN + 1])
 	}
 	out[0] = '\0';
 	secs = floordiv(unix_ms, 1000);
-	ms = unix_ms - secs * 1000;
+	ms = unix_ms % 1000; /* no multiplication: INT64_MIN must not overflow */
+	if (ms < 0) {
+		ms += 1000;
+	}
 	if (secs < min_s || secs >= end_s) {
 		return LK_E_INVAL;
 	}

@@ -177,7 +177,8 @@ lk_totp_verify(const unsigned char *key, size_t key_len, enum lk_totp_alg alg, u
 
 	if (!key || key_len == 0 || key_len > LK_TOTP_MAX_KEY || !md_of(alg) ||
 	    digits < LK_TOTP_MIN_DIGITS || digits > LK_TOTP_MAX_DIGITS || period == 0 ||
-	    skew > LK_TOTP_MAX_SKEW) {
+	    skew > LK_TOTP_MAX_SKEW || now_seconds < 0 || now_seconds > INT64_MAX / 2) {
+		/* a clock before 1970 is broken; the bound keeps t + skew from overflowing */
 		return LK_E_INVAL;
 	}
 	if (!code) {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/limits.h"
 #include "core/rc.h"
 
 enum lk_totp_alg {
@@ -20,7 +21,7 @@ enum lk_totp_alg {
 #define LK_TOTP_MAX_DIGITS 8
 #define LK_TOTP_CODE_SIZE  (LK_TOTP_MAX_DIGITS + 1) /* a code and its NUL */
 #define LK_TOTP_MAX_SKEW   10                       /* API-NOTES 141 */
-#define LK_TOTP_MAX_KEY    128                      /* bytes; ours are 20 (API-NOTES 75) */
+#define LK_TOTP_MAX_KEY    LK_MAX_TOTP_KEY          /* bytes; see limits.h */
 
 /* Parses "SHA1", "SHA256" or "SHA512" in any case (API-NOTES 141) into *alg.
  * LK_OK or LK_E_UNSUPPORTED (anything else, NULL included). */
@@ -58,7 +59,8 @@ lk_rc lk_totp_normalize_code(const char *in, size_t in_len, unsigned digits,
  *                 (may be NULL), which the caller stores as the new last step
  *  LK_E_REPLAY    only steps <= last_step matched (SPEC rfc6238 5.2: one use per step)
  *  LK_E_VERIFY    no step matched, or the code is not `digits` digits
- *  LK_E_INVAL     bad parameters (key, alg, digits 6..8, period 0, skew > 10)
+ *  LK_E_INVAL     bad parameters (key, alg, digits 6..8, period 0, skew > 10, now_seconds
+ *                 negative or over INT64_MAX / 2)
  *  LK_E_CRYPTO    OpenSSL failed */
 __attribute__((warn_unused_result)) lk_rc lk_totp_verify(const unsigned char *key, size_t key_len,
                                                          enum lk_totp_alg alg, unsigned digits,

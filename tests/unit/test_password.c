@@ -78,8 +78,9 @@ test_dummy_time(void)
 	double real = 1e9, dummy = 1e9, t;
 
 	CHECK_EQ_INT(lk_password_hash("hunter22hunter22", 16, h), LK_OK);
-	/* best of three each, to discount scheduling noise */
-	for (int i = 0; i < 3; i++) {
+	/* best of five each, to discount scheduling noise; the bounds catch a dummy hash
+	 * with cheaper parameters (half the memory or passes), not jitter */
+	for (int i = 0; i < 5; i++) {
 		t = seconds();
 		CHECK_EQ_INT(lk_password_verify(h, "wrong password", 14), LK_E_VERIFY);
 		t = seconds() - t;
@@ -90,7 +91,7 @@ test_dummy_time(void)
 		dummy = t < dummy ? t : dummy;
 	}
 	fprintf(stderr, "argon2id verify %.1f ms, dummy %.1f ms\n", real * 1e3, dummy * 1e3);
-	CHECK(dummy > real * 0.5 && dummy < real * 2.0);
+	CHECK(dummy > real * 0.6 && dummy < real * 1.7);
 }
 
 static void

@@ -245,7 +245,11 @@ test_window(void)
 	code_at(0, c);
 	CHECK_EQ_INT(lk_totp_verify(KEY, LK_TOTP_SHA1, 6, 30, 1, 0, c, -1, &m), LK_OK);
 	CHECK_EQ_INT(m, 0);
-	CHECK_EQ_INT(lk_totp_verify(KEY, LK_TOTP_SHA1, 6, 30, 1, -1, c, -1, &m), LK_OK);
+	CHECK_EQ_INT(lk_totp_verify(KEY, LK_TOTP_SHA1, 6, 30, 1, -1, c, -1, &m), LK_E_INVAL);
+	CHECK_EQ_INT(lk_totp_verify(KEY, LK_TOTP_SHA1, 6, 30, 1, INT64_MIN, c, -1, &m), LK_E_INVAL);
+	CHECK_EQ_INT(lk_totp_verify(KEY, LK_TOTP_SHA1, 6, 1, 10, INT64_MAX, c, -1, &m), LK_E_INVAL);
+	CHECK_EQ_INT(lk_totp_verify(KEY, LK_TOTP_SHA1, 6, 1, 10, INT64_MAX / 2, c, -1, &m),
+	             LK_E_VERIFY);
 	/* an odd period */
 	CHECK_EQ_INT(lk_totp_code(KEY, LK_TOTP_SHA256, 8, 7, 700, c), LK_OK);
 	CHECK_EQ_INT(lk_totp_verify(KEY, LK_TOTP_SHA256, 8, 7, 1, 706, c, -1, &m), LK_OK);
