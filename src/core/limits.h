@@ -6,6 +6,9 @@
 /* API.md: bodies over 64 KiB are 413; the largest honest body (a registration response
  * with a TPM attestation and a certificate chain) stays well under it. */
 #define LK_MAX_BODY 65536
+/* A chunked body over LK_MAX_BODY is read on (and dropped) up to this many more bytes so
+ * that its 413 can be sent; past it the connection is closed without an answer. */
+#define LK_MAX_BODY_DISCARD (16 * 65536)
 /* API-NOTES 6: JSON deeper than this is refused before anything walks it. */
 #define LK_MAX_JSON_DEPTH 32
 /* RFC 5321 path limit and API.md's email rule. */

@@ -1,7 +1,8 @@
 /* body.c: strict JSON bodies. jansson refuses lone surrogate escapes as a syntax error,
- * but the contract wants them named as an invalid field; so they are rewritten to \u0000
- * first, parsed with NULs allowed, and any string holding a NUL (a lone surrogate or a
- * NUL sent as such) is refused with the top-level field that holds it. */
+ * but the contract wants them named as an invalid field (API-NOTES 5); so they are
+ * rewritten to "?" first, remembering which top-level field held the first one, and
+ * refused with that field once the rest parses. A string value holding a NUL sent as
+ * such is refused the same way. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,24 +44,36 @@ escape_unit(const char *s, size_t left)
 	return v;
 }
 
-/* Copies body, rewriting lone surrogate escapes to \u0000; -1 when nesting is too deep. */
+/* Copies body, rewriting lone surrogate escapes to "?" so that jansson parses it (it
+ * refuses them as a syntax error); *lone_key is set to the position among the top-level
+ * keys of the field holding the first lone surrogate (in its key, its value or deeper),
+ * else -1. Returns -1 when nesting is too deep. */
 static int
-rewrite(const char *in, size_t len, char *out)
+rewrite(const char *in, size_t len, char *out, long *lone_key)
 {
-	int depth = 0, in_string = 0;
+	int depth = 0, in_string = 0, expect_key = 0;
+	long cur_key = -1;
 
+	*lone_key = -1;
 	for (size_t i = 0; i < len; i++) {
 		char c = in[i];
 		out[i] = c;
 		if (!in_string) {
 			if (c == '"') {
 				in_string = 1;
+				if (depth == 1 && expect_key) {
+					cur_key++;
+				}
+				expect_key = 0;
 			} else if (c == '{' || c == '[') {
 				if (++depth > LK_MAX_JSON_DEPTH) {
 					return -1;
 				}
+				expect_key = c == '{';
 			} else if (c == '}' || c == ']') {
 				depth--;
+			} else if (c == ',') {
+				expect_key = depth == 1; /* in the top-level object a key follows */
 			}
 			continue;
 		}
@@ -77,7 +90,10 @@ rewrite(const char *in, size_t len, char *out)
 				}
 			}
 			if (u >= 0xD800 && u <= 0xDFFF) {
-				memcpy(out + i, "\\u0000", 6);
+				memcpy(out + i, "\\u003f", 6);
+				if (*lone_key < 0) {
+					*lone_key = cur_key;
+				}
 				i += 5;
 				continue;
 			}
@@ -124,6 +140,7 @@ lk_body_parse(const char *body, size_t len, json_t **out, const char **code, cha
 	json_t *j, *x;
 	const char *k;
 	size_t klen;
+	long lone_key, pos = 0;
 	char *copy;
 
 	*out = NULL;
@@ -139,7 +156,7 @@ lk_body_parse(const char *body, size_t len, json_t **out, const char **code, cha
 	if (!(copy = malloc(len))) {
 		return -1;
 	}
-	if (rewrite(body, len, copy) != 0) {
+	if (rewrite(body, len, copy, &lone_key) != 0) {
 		free(copy);
 		return -1;
 	}
@@ -151,7 +168,7 @@ lk_body_parse(const char *body, size_t len, json_t **out, const char **code, cha
 	}
 	json_object_keylen_foreach(j, k, klen, x)
 	{
-		if (strlen(k) != klen || has_nul(x)) {
+		if (pos++ == lone_key || strlen(k) != klen || has_nul(x)) {
 			size_t n = strlen(k);
 			if (n >= field_cap) {
 				n = field_cap - 1;

@@ -22,6 +22,7 @@ struct conn_state {
 	struct lk_resp resp;
 	int answered; /* resp is final (precheck refused or body over the cap) */
 	int too_big;
+	size_t discarded; /* body bytes dropped after the answer was decided */
 	char *content_type;
 	struct timespec start;
 	size_t cap;
@@ -245,37 +246,44 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		        &st->req, ct, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"),
 		        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site"),
 		        content_length, &st->resp) != 0) {
+			/* Queued now, before any body is read: libmicrohttpd refuses a response
+			 * queued in the middle of an upload, and after an early one it closes the
+			 * connection instead of reading a body nobody wants. */
 			st->answered = 1;
+			return send_response(srv, c, st);
 		}
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
-		if (!st->answered) {
-			if (st->req.body_len + *upload_size > LK_MAX_BODY) {
-				lk_resp_error(&st->resp, 413, "payload_too_large",
-				              "the body is larger than 64 KiB");
-				st->answered = 1;
-			} else {
-				if (st->req.body_len + *upload_size > st->cap) {
-					size_t ncap = st->cap ? st->cap * 2 : 1024;
-					while (ncap < st->req.body_len + *upload_size) {
-						ncap *= 2;
-					}
-					char *nb = realloc(st->req.body, ncap + 1);
-					if (!nb) {
-						return MHD_NO;
-					}
-					st->req.body = nb;
-					st->cap = ncap;
+		if (st->answered) {
+			/* A chunked body went over the cap while being read: its 413 can be
+			 * queued only once the upload ends, so the rest is dropped, up to a bound
+			 * past which the connection is closed without an answer. */
+			st->discarded += *upload_size;
+			*upload_size = 0;
+			return st->discarded > LK_MAX_BODY_DISCARD ? MHD_NO : MHD_YES;
+		}
+		if (st->req.body_len + *upload_size > LK_MAX_BODY) {
+			lk_resp_error(&st->resp, 413, "payload_too_large",
+			              "the body is larger than 64 KiB");
+			st->answered = 1;
+		} else {
+			if (st->req.body_len + *upload_size > st->cap) {
+				size_t ncap = st->cap ? st->cap * 2 : 1024;
+				while (ncap < st->req.body_len + *upload_size) {
+					ncap *= 2;
 				}
-				memcpy(st->req.body + st->req.body_len, upload, *upload_size);
-				st->req.body_len += *upload_size;
+				char *nb = realloc(st->req.body, ncap + 1);
+				if (!nb) {
+					return MHD_NO;
+				}
+				st->req.body = nb;
+				st->cap = ncap;
 			}
+			memcpy(st->req.body + st->req.body_len, upload, *upload_size);
+			st->req.body_len += *upload_size;
 		}
 		*upload_size = 0;
-		if (st->answered) {
-			return send_response(srv, c, st);
-		}
 		return MHD_YES;
 	}
 	if (!st->answered) {
