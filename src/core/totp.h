@@ -23,6 +23,23 @@ enum lk_totp_alg {
 #define LK_TOTP_MAX_SKEW   10                       /* API-NOTES 141 */
 #define LK_TOTP_MAX_KEY    LK_MAX_TOTP_KEY          /* bytes; see limits.h */
 
+#define LK_TOTP_SECRET_BYTES 20 /* 160 bits whatever the algorithm (API-NOTES 75) */
+#define LK_TOTP_SECRET_B32   32 /* its unpadded base32 length */
+
+/* A fresh random secret: LK_TOTP_SECRET_BYTES bytes into key and, if b32 is not NULL, its
+ * upper-case unpadded base32 and a NUL into b32. The caller wipes key. LK_OK or
+ * LK_E_CRYPTO. */
+lk_rc lk_totp_secret_new(unsigned char key[LK_TOTP_SECRET_BYTES], char b32[LK_TOTP_SECRET_B32 + 1]);
+
+/* The otpauth URI of API-NOTES 76 into a malloc'ed string the caller frees:
+ * otpauth://totp/<issuer>:<email>?secret=<b32>&issuer=<issuer>&algorithm=<A>&digits=<d>&period=<p>
+ * with issuer and email percent-encoded (RFC 3986 unreserved characters and '@' kept).
+ * LK_OK; LK_E_INVAL (NULL or empty issuer or email, an issuer holding ':', a secret that is
+ * not upper-case unpadded base32, digits outside 6..8, period 0, unknown alg);
+ * LK_E_NOMEM. */
+lk_rc lk_totp_uri(const char *issuer, const char *email, const char *secret_b32,
+                  enum lk_totp_alg alg, unsigned digits, unsigned period, char **out);
+
 /* Parses "SHA1", "SHA256" or "SHA512" in any case (API-NOTES 141) into *alg.
  * LK_OK or LK_E_UNSUPPORTED (anything else, NULL included). */
 lk_rc lk_totp_alg_parse(const char *name, enum lk_totp_alg *alg);

@@ -381,6 +381,59 @@ test_names_and_normalize(void)
 	CHECK_EQ_INT(lk_totp_normalize_code("123456", 6, 5, out), LK_E_INVAL);
 }
 
+static void
+test_secret_and_uri(void)
+{
+	unsigned char k1[LK_TOTP_SECRET_BYTES], k2[LK_TOTP_SECRET_BYTES], back[32];
+	char b32[LK_TOTP_SECRET_B32 + 1], *u = NULL;
+	size_t n = 0;
+
+	CHECK_EQ_INT(lk_totp_secret_new(k1, b32), LK_OK);
+	CHECK_EQ_INT(strlen(b32), 32);
+	CHECK_EQ_INT(lk_base32_decode(b32, 32, back, sizeof(back), &n), LK_OK);
+	CHECK_EQ_INT(n, 20);
+	CHECK(memcmp(back, k1, 20) == 0);
+	CHECK_EQ_INT(lk_totp_secret_new(k2, NULL), LK_OK);
+	CHECK(memcmp(k1, k2, 20) != 0);
+
+	CHECK_EQ_INT(lk_totp_uri("latchkey", "alice@example.com", "JBSWY3DPEHPK3PXP", LK_TOTP_SHA1,
+	                         6, 30, &u),
+	             LK_OK);
+	CHECK_EQ_STR(u, "otpauth://totp/latchkey:alice@example.com?secret=JBSWY3DPEHPK3PXP"
+	                "&issuer=latchkey&algorithm=SHA1&digits=6&period=30");
+	free(u);
+	u = NULL;
+	/* issuer and email percent-encoded, '@' kept */
+	CHECK_EQ_INT(
+	    lk_totp_uri("Acme Co/é", "o'hara+x@exa mple.com", "MZXW6", LK_TOTP_SHA512, 8, 60, &u),
+	    LK_OK);
+	CHECK_EQ_STR(u, "otpauth://totp/Acme%20Co%2F%C3%A9:o%27hara%2Bx@exa%20mple.com?secret=MZXW6"
+	                "&issuer=Acme%20Co%2F%C3%A9&algorithm=SHA512&digits=8&period=60");
+	free(u);
+	u = (char *)0x1;
+	CHECK_EQ_INT(lk_totp_uri("a:b", "alice@example.com", "MZXW6", LK_TOTP_SHA1, 6, 30, &u),
+	             LK_E_INVAL);
+	CHECK(u == NULL);
+	CHECK_EQ_INT(lk_totp_uri("", "alice@example.com", "MZXW6", LK_TOTP_SHA1, 6, 30, &u),
+	             LK_E_INVAL);
+	CHECK_EQ_INT(lk_totp_uri("x", "", "MZXW6", LK_TOTP_SHA1, 6, 30, &u), LK_E_INVAL);
+	CHECK_EQ_INT(lk_totp_uri("x", "a@b.c", "mzxw6", LK_TOTP_SHA1, 6, 30, &u), LK_E_INVAL);
+	CHECK_EQ_INT(lk_totp_uri("x", "a@b.c", "MZXW6===", LK_TOTP_SHA1, 6, 30, &u), LK_E_INVAL);
+	CHECK_EQ_INT(lk_totp_uri("x", "a@b.c", "MZXW6", LK_TOTP_SHA1, 5, 30, &u), LK_E_INVAL);
+	CHECK_EQ_INT(lk_totp_uri("x", "a@b.c", "MZXW6", LK_TOTP_SHA1, 6, 0, &u), LK_E_INVAL);
+	CHECK_EQ_INT(lk_totp_uri("x", "a@b.c", "MZXW6", (enum lk_totp_alg)7, 6, 30, &u),
+	             LK_E_INVAL);
+	CHECK_EQ_INT(lk_totp_uri(NULL, "a@b.c", "MZXW6", LK_TOTP_SHA1, 6, 30, &u), LK_E_INVAL);
+	/* worst-case expansion fits: every byte encoded */
+	char big[300];
+	memset(big, '/', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CHECK_EQ_INT(lk_totp_uri(big, big, "MZXW6", LK_TOTP_SHA256, 7, 3600, &u), LK_OK);
+	CHECK_EQ_INT(strlen(u), 15 + 897 + 1 + 897 + 8 + 5 + 8 + 897 +
+	                            strlen("&algorithm=SHA256&digits=7&period=3600"));
+	free(u);
+}
+
 int
 main(void)
 {
@@ -391,5 +444,6 @@ main(void)
 	RUN(test_replay);
 	RUN(test_malformed_and_params);
 	RUN(test_names_and_normalize);
+	RUN(test_secret_and_uri);
 	return check_done("test_totp");
 }
