@@ -23,7 +23,8 @@ enum lk_password_weakness {
 };
 
 /* Hashes the pw_len bytes of pw into out, an encoded "$argon2id$v=19$m=19456,t=2,p=1$..."
- * string. LK_OK, LK_E_INVAL (NULL arguments), LK_E_NOMEM (argon2 could not allocate). */
+ * string. LK_OK, LK_E_INVAL (NULL arguments), LK_E_NOMEM (argon2 could not allocate),
+ * LK_E_CRYPTO (libsodium could not start). */
 lk_rc lk_password_hash(const char *pw, size_t pw_len, char out[LK_PASSWORD_HASH_SIZE]);
 
 /* Verifies pw against the NUL-terminated encoded hash (any argon2 parameters libsodium
