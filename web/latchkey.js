@@ -235,13 +235,17 @@
 			if (!(await PublicKeyCredential.isConditionalMediationAvailable())) return;
 			const controller = new AbortController();
 			const done = (async () => {
-				const options = await api("POST", "/auth/passkey/options", {});
-				if (controller.signal.aborted) return;
-				const response = await passkeyGet(options, { mediation: "conditional", signal: controller.signal });
+				/* Until the person picks a passkey, failures (aborted, rate limited) stay quiet. */
+				let response;
+				try {
+					const options = await api("POST", "/auth/passkey/options", {});
+					if (controller.signal.aborted) return;
+					response = await passkeyGet(options, { mediation: "conditional", signal: controller.signal });
+				} catch {
+					return;
+				}
 				afterSignIn(await api("POST", "/auth/passkey/verify", { response }));
-			})().catch((e) => {
-				if (!controller.signal.aborted) showError(e);
-			});
+			})().catch((e) => showError(e));
 			autofill = { controller, done };
 		}
 		async function stopAutofill() {

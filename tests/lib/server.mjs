@@ -125,9 +125,10 @@ export async function startServer({ args = [], env = {}, smtp, origin, port, dat
 			}
 		};
 		proc.stdout.on("data", onData);
-		exited.then(({ code, signal }) => {
+		exited.then(async ({ code, signal }) => {
+			await streamsDone; // 'exit' can come before the last output: report all of it
 			clearTimeout(timer);
-			reject(new Error(`latchkey exited (code ${code}, signal ${signal}) before it was ready:\n${tail(output)}`));
+			reject(new Error(`latchkey exited during start-up (code ${code}, signal ${signal}):\n${tail(output)}`));
 		});
 	});
 
