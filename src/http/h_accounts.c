@@ -3,6 +3,7 @@
 
 #include "auth/accounts.h"
 #include "auth/events.h"
+#include "core/email.h"
 #include "http/handlers.h"
 
 static void
@@ -44,7 +45,19 @@ h_signup(struct lk_req *q, struct lk_resp *r)
 	const char *email, *password;
 	enum lk_outcome o;
 
-	if (lk_req_string(q, r, "email", &email) || lk_req_string(q, r, "password", &password)) {
+	if (lk_req_string(q, r, "email", &email)) {
+		return;
+	}
+	if (!json_is_string(json_object_get(q->json, "password"))) {
+		/* API-NOTES 27: a bad email is named before a missing or mistyped password */
+		char norm[LK_MAX_EMAIL + 1];
+		size_t norm_len;
+		if (lk_email_normalize(email, strlen(email), norm, &norm_len) != LK_OK) {
+			lk_resp_error_field(r, 400, "invalid_field", "email");
+			return;
+		}
+	}
+	if (lk_req_string(q, r, "password", &password)) {
 		return;
 	}
 	o = lk_account_signup(q->app, email, password, &cl, q->now, &si);
