@@ -29,6 +29,7 @@ struct lk_req {
 	int has_session;
 	int64_t now;       /* unix ms, fixed for the request */
 	const char *route; /* the route's pattern, for metrics */
+	int ignore_body;   /* forward auth: a body is read and dropped, never checked */
 };
 
 #define LK_MAX_EXTRA_HEADERS 6

@@ -173,6 +173,7 @@ lk_route_precheck(struct lk_req *q, const char *content_type, const char *origin
 	}
 	q->route = rt->path;
 	if (rt->flags & F_ANY) {
+		q->ignore_body = 1; /* API-NOTES 122 */
 		return 0;
 	}
 	if (content_length > 0 && !lk_route_media_ok(content_type)) {

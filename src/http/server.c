@@ -255,10 +255,11 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
-		if (st->answered) {
-			/* A chunked body went over the cap while being read: its 413 can be
-			 * queued only once the upload ends, so the rest is dropped, up to a bound
-			 * past which the connection is closed without an answer. */
+		if (st->answered || st->req.ignore_body) {
+			/* A chunked body went over the cap while being read (its 413 can be
+			 * queued only once the upload ends), or a body /auth/check ignores: the
+			 * rest is dropped, up to a bound past which the connection is closed
+			 * without an answer. */
 			st->discarded += *upload_size;
 			*upload_size = 0;
 			return st->discarded > LK_MAX_BODY_DISCARD ? MHD_NO : MHD_YES;
