@@ -497,6 +497,9 @@ check(struct lk_config *cfg)
 	if (strchr(cfg->issuer, ':') || cfg->issuer[0] == '\0') {
 		return bad("issuer", "must be non-empty and hold no ':'");
 	}
+	if (cfg->totp_digits != 6 && cfg->totp_digits != 8) {
+		return bad("totp-digits", "must be 6 or 8");
+	}
 	if (strcasecmp(cfg->totp_algorithm, "sha1") == 0) {
 		snprintf(cfg->totp_algorithm, sizeof(cfg->totp_algorithm), "SHA1");
 	} else if (strcasecmp(cfg->totp_algorithm, "sha256") == 0) {

@@ -187,8 +187,11 @@ export function runLatchkey(args, { env = {}, timeoutMs = 5000 } = {}) {
 	const root = fs.mkdtempSync(path.join(os.tmpdir(), "latchkey-run-"));
 	const full = [...args];
 	if (full[0] === "serve") {
-		if (!full.includes("--data-dir")) full.push("--data-dir", path.join(root, "data"));
-		if (!full.includes("--listen")) full.push("--listen", "127.0.0.1:0");
+		// defaults go right after "serve" so that args may end with an option lacking its value
+		const extra = [];
+		if (!full.includes("--data-dir")) extra.push("--data-dir", path.join(root, "data"));
+		if (!full.includes("--listen")) extra.push("--listen", "127.0.0.1:0");
+		full.splice(1, 0, ...extra);
 	}
 	const childEnv = {};
 	for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("LATCHKEY_")) childEnv[k] = v;
