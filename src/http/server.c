@@ -170,6 +170,58 @@ read_cookie(struct MHD_Connection *c, char *out, size_t cap)
 	}
 }
 
+struct framing {
+	int n_length;
+	int lengths_differ;
+	const char *first;
+};
+
+static enum MHD_Result
+count_lengths(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct framing *f = cls;
+
+	(void)kind;
+	if (strcasecmp(key, "Content-Length") == 0) {
+		if (f->n_length++ == 0) {
+			f->first = value;
+		} else if (strcmp(f->first ? f->first : "", value ? value : "") != 0) {
+			f->lengths_differ = 1;
+		}
+	}
+	return MHD_YES;
+}
+
+/* 0 when the body's framing is unambiguous (RFC 9112 6.1, 6.3): no Content-Length values
+ * that differ, and a Transfer-Encoding only as exactly "chunked" and without a
+ * Content-Length beside it. A request framed otherwise could be read differently by a
+ * proxy in front (request smuggling), so it is refused and the connection closed. */
+static int
+framing_bad(struct MHD_Connection *c)
+{
+	struct framing f = {0, 0, NULL};
+	const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding");
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_lengths, &f);
+	if (f.lengths_differ) {
+		return 1;
+	}
+	if (te) {
+		while (*te == ' ' || *te == '\t') {
+			te++;
+		}
+		size_t n = strlen(te);
+		while (n > 0 && (te[n - 1] == ' ' || te[n - 1] == '\t')) {
+			n--;
+		}
+		if (f.n_length > 0 || n != strlen("chunked") ||
+		    strncasecmp(te, "chunked", n) != 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static enum MHD_Result
 send_response(struct lk_server *srv, struct MHD_Connection *c, struct conn_state *st)
 {
@@ -242,6 +294,12 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		}
 		const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 		st->content_type = ct ? strdup(ct) : NULL;
+		if (framing_bad(c)) {
+			lk_resp_error(&st->resp, 400, "bad_request", "ambiguous message framing");
+			lk_resp_header(&st->resp, "Connection", "close");
+			st->answered = 1;
+			return send_response(srv, c, st);
+		}
 		if (lk_route_precheck(
 		        &st->req, ct, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"),
 		        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site"),
