@@ -219,11 +219,21 @@ test_tags_and_reserved(void)
 	static const uint8_t reserved[] = {0x1c};
 	static const uint8_t simple_long[] = {0xf8, 0x01};
 	static const uint8_t empty[] = {0x00};
+	/* half, single and double floats (libcbor 0.8 asserts on a float given to its bool
+	 * accessor: found by fuzz_cose) */
+	static const uint8_t half[] = {0xf9, 0x10, 0x5a};
+	static const uint8_t single[] = {0xa1, 0x01, 0xfa, 0x3a, 0x06, 0x00, 0x00};
+	static const uint8_t dbl[] = {0xfb, 0, 0, 0, 0, 0, 0, 0, 0};
+	static const uint8_t simple[] = {0x82, 0xf4, 0xf6};
 
 	CHECK_EQ_INT(dec(tag, sizeof(tag)), LK_E_MALFORMED);
 	CHECK_EQ_INT(dec(reserved, sizeof(reserved)), LK_E_MALFORMED);
 	CHECK_EQ_INT(dec(simple_long, sizeof(simple_long)), LK_E_MALFORMED);
 	CHECK_EQ_INT(dec(empty, 0), LK_E_MALFORMED);
+	CHECK_EQ_INT(dec(half, sizeof(half)), LK_E_MALFORMED);
+	CHECK_EQ_INT(dec(single, sizeof(single)), LK_E_MALFORMED);
+	CHECK_EQ_INT(dec(dbl, sizeof(dbl)), LK_E_MALFORMED);
+	CHECK_EQ_INT(dec(simple, sizeof(simple)), LK_OK);
 	CHECK_EQ_INT(dec(NULL, 0), LK_E_MALFORMED);
 }
 

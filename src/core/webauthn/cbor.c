@@ -125,9 +125,14 @@ scan(const uint8_t *p, size_t len, size_t *pos, int depth)
 	case 6:
 		return LK_E_MALFORMED; /* no tags in WebAuthn structures */
 	default:
-		/* major 7: simple values 0-23 inline, 24 one byte, 25-27 floats */
+		/* major 7: simple values 0-23 inline, 24 one byte, 25-27 floats. No WebAuthn
+		 * structure holds a float, and libcbor 0.8 asserts when a float reaches its
+		 * bool/ctrl accessors, so floats are refused here. */
 		if (ai == 24 && val < 32) {
 			return LK_E_MALFORMED; /* two-byte form of a one-byte simple value */
+		}
+		if (ai >= 25) {
+			return LK_E_MALFORMED;
 		}
 		return LK_OK;
 	}
@@ -199,6 +204,14 @@ lk_wa_cbor_free(struct lk_wa_cbor *item)
 
 #define C(x) ((const cbor_item_t *)(x))
 
+/* cbor_is_bool asserts (aborts) on floats in libcbor 0.8: check the width first. */
+static int
+is_bool(const cbor_item_t *it)
+{
+	return cbor_isa_float_ctrl(it) && cbor_float_get_width(it) == CBOR_FLOAT_0 &&
+	       cbor_is_bool(it);
+}
+
 enum lk_wa_cbor_type
 lk_wa_cbor_type(const struct lk_wa_cbor *item)
 {
@@ -215,7 +228,7 @@ lk_wa_cbor_type(const struct lk_wa_cbor *item)
 	case CBOR_TYPE_MAP:
 		return LK_WA_CBOR_MAP;
 	default:
-		return cbor_is_bool(C(item)) ? LK_WA_CBOR_BOOL : LK_WA_CBOR_OTHER;
+		return is_bool(C(item)) ? LK_WA_CBOR_BOOL : LK_WA_CBOR_OTHER;
 	}
 }
 
@@ -286,7 +299,7 @@ lk_wa_cbor_text_is(const struct lk_wa_cbor *item, const char *s)
 int
 lk_wa_cbor_bool(const struct lk_wa_cbor *item, int *v)
 {
-	if (item == NULL || !cbor_is_bool(C(item))) {
+	if (item == NULL || !is_bool(C(item))) {
 		return -1;
 	}
 	*v = cbor_get_bool(C(item)) ? 1 : 0;

@@ -2,9 +2,9 @@
  * decodes attacker-supplied bytes (attestationObject, COSE keys, extension outputs). Only
  * cbor.c touches libcbor; everyone else uses these typed getters on an opaque item.
  * Refused before libcbor sees the bytes: input over LK_MAX_CBOR, indefinite lengths,
- * reserved additional-information values, tags, nesting over LK_MAX_CBOR_DEPTH, arrays or
- * maps over LK_MAX_CBOR_ENTRIES, declared lengths beyond the input, map keys other than
- * integers and text strings, and duplicate map keys. */
+ * reserved additional-information values, tags, floats, nesting over LK_MAX_CBOR_DEPTH,
+ * arrays or maps over LK_MAX_CBOR_ENTRIES, declared lengths beyond the input, map keys
+ * other than integers and text strings, and duplicate map keys. */
 #ifndef LK_WA_CBOR_H
 #define LK_WA_CBOR_H
 #include <stddef.h>
