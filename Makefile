@@ -83,3 +83,12 @@ format-check:
 
 clean:
 	rm -rf build build-asan build-fuzz
+
+# Fuzz targets (fuzz/fuzz_<target>.c) as plain programs that replay fuzz/corpus/<target>/
+# (fuzz/replay.c); tests/run-unit runs them. `make fuzz` builds the libFuzzer versions.
+FUZZ_REPLAY := $(patsubst fuzz/fuzz_%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
+all: $(FUZZ_REPLAY)
+
+$(BUILD)/fuzz/%: fuzz/fuzz_%.c fuzz/replay.c fuzz/fuzz.h $(BUILD)/liblatchkey.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ifuzz $(LDFLAGS) -o $@ $< fuzz/replay.c $(BUILD)/liblatchkey.a $(LDLIBS)
