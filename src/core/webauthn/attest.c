@@ -361,6 +361,10 @@ lk_wa_att_packed(struct lk_wa_att *a, struct lk_wa_error *err)
 	    alg > 65536) {
 		return lk_wa_fail(err, LK_E_MALFORMED, ATT, "packed: alg missing");
 	}
+	if (alg == LK_WA_ALG_RS1) {
+		return lk_wa_fail(err, LK_E_UNSUPPORTED, ATT,
+		                  "packed: RS1 is only accepted from a TPM");
+	}
 	if (lk_wa_cbor_bytes(lk_wa_cbor_map_str(a->att_stmt, "sig"), &sig, &sig_len) != 0) {
 		return lk_wa_fail(err, LK_E_MALFORMED, ATT, "packed: sig missing");
 	}

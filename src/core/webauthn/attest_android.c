@@ -188,6 +188,10 @@ lk_wa_att_android_key(struct lk_wa_att *a, struct lk_wa_error *err)
 	    lk_wa_cbor_bytes(lk_wa_cbor_map_str(a->att_stmt, "sig"), &sig, &sig_len) != 0) {
 		return lk_wa_fail(err, LK_E_MALFORMED, ATT, "android-key: alg or sig missing");
 	}
+	if (alg == LK_WA_ALG_RS1) {
+		return lk_wa_fail(err, LK_E_UNSUPPORTED, ATT,
+		                  "android-key: RS1 is only accepted from a TPM");
+	}
 	if ((rc = lk_wa_x5c_load("android-key", lk_wa_cbor_map_str(a->att_stmt, "x5c"), &chain,
 	                         err)) != LK_OK) {
 		return rc;
