@@ -222,7 +222,14 @@ rsa(const struct lk_wa_cbor *map, struct lk_wa_cose_key *k, struct lk_wa_error *
 	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) != 1) {
 		goto out;
 	}
+	if (BN_num_bits(bn) < 2048 || !BN_is_odd(bn)) {
+		rc = lk_wa_fail(err, LK_E_MALFORMED, P, "RSA modulus of %d bits", BN_num_bits(bn));
+		goto out;
+	}
 	rc = from_params("RSA", bld, &k->pkey);
+	if (rc == LK_OK) {
+		rc = public_check(k->pkey);
+	}
 	if (rc == LK_E_MALFORMED) {
 		rc = lk_wa_fail(err, rc, P, "RSA key refused");
 	}
