@@ -11,7 +11,7 @@
 #include "store/store.h"
 
 #define SESSION_COLS                                                                               \
-	"id, user_id, full, created_at, authenticated_at, expires_at, last_seen_at, sudo_at, "     \
+	"id, user_id, is_full, created_at, authenticated_at, expires_at, last_seen_at, sudo_at, "  \
 	"amr, failures, ip, user_agent"
 
 static void
@@ -82,7 +82,7 @@ lk_session_create(struct lk_app *app, const char *user_id, int full, const char 
 	                     LK_INT(full),   LK_INT(now),       LK_INT(s.expires_at),
 	                     LK_TEXT(s.amr), LK_TEXT(s.ip),     LK_TEXT(s.user_agent)};
 	rc = lk_db_exec(app->store,
-	                "INSERT INTO sessions (id, token_hash, user_id, full, created_at, "
+	                "INSERT INTO sessions (id, token_hash, user_id, is_full, created_at, "
 	                "authenticated_at, expires_at, last_seen_at, sudo_at, amr, failures, ip, "
 	                "user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?5, ?5, ?7, 0, ?8, ?9)",
 	                p, 9, NULL, NULL, NULL);
@@ -155,9 +155,9 @@ lk_session_promote(struct lk_app *app, struct lk_session *s, const char *amr_add
 	struct lk_val p[] = {LK_BLOB(hash, 32), LK_INT(now), LK_INT(s->expires_at), LK_TEXT(s->amr),
 	                     LK_TEXT(s->id)};
 	rc = lk_db_exec(app->store,
-	                "UPDATE sessions SET token_hash = ?1, full = 1, authenticated_at = ?2, "
+	                "UPDATE sessions SET token_hash = ?1, is_full = 1, authenticated_at = ?2, "
 	                "expires_at = ?3, last_seen_at = ?2, sudo_at = ?2, amr = ?4, failures = 0 "
-	                "WHERE id = ?5 AND full = 0",
+	                "WHERE id = ?5 AND is_full = 0",
 	                p, 5, NULL, NULL, &changes);
 	if (rc == LK_OK && changes != 1) {
 		rc = LK_E_NOTFOUND;
@@ -241,7 +241,7 @@ lk_session_list(struct lk_app *app, const char *user_id, const char *current_id,
 	struct lk_val p[] = {LK_TEXT(user_id), LK_INT(now),
 	                     LK_INT(now - app->cfg.session_idle_ttl)};
 	rc = lk_db_exec(app->store,
-	                "SELECT " SESSION_COLS " FROM sessions WHERE user_id = ?1 AND full = 1 "
+	                "SELECT " SESSION_COLS " FROM sessions WHERE user_id = ?1 AND is_full = 1 "
 	                "AND expires_at > ?2 AND last_seen_at > ?3 ORDER BY authenticated_at DESC",
 	                p, 3, list_row, &lc, NULL);
 	if (rc != LK_OK) {
@@ -261,7 +261,7 @@ lk_session_delete_of_user(struct lk_app *app, const char *user_id, const char *i
 	struct lk_val p[] = {LK_TEXT(id), LK_TEXT(user_id), LK_INT(now),
 	                     LK_INT(now - app->cfg.session_idle_ttl)};
 	rc = lk_db_exec(app->store,
-	                "DELETE FROM sessions WHERE id = ?1 AND user_id = ?2 AND full = 1 AND "
+	                "DELETE FROM sessions WHERE id = ?1 AND user_id = ?2 AND is_full = 1 AND "
 	                "expires_at > ?3 AND last_seen_at > ?4",
 	                p, 4, NULL, NULL, &changes);
 	if (rc == LK_OK && changes == 0) {

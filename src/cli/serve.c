@@ -43,7 +43,7 @@ lk_cli_serve(int argc, char **argv)
 {
 	static struct lk_app app; /* large (metrics); lives for the process */
 	const char *routes[LK_METRIC_ROUTES];
-	struct lk_mailer_config mc;
+	struct lk_mailer_config mc = {0};
 	struct lk_server *srv = NULL;
 	sigset_t set;
 	int sig, rc = 1, n;

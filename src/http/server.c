@@ -390,7 +390,8 @@ lk_server_start(struct lk_app *app, struct lk_server **out)
 	socklen_t sl = 0;
 	struct addrinfo hints, *ai = NULL;
 	char port[16];
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	unsigned int flags =
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 
 	if (!srv) {
 		return -1;

@@ -15,7 +15,7 @@ CREATE TABLE sessions (
 	id TEXT PRIMARY KEY,
 	token_hash {{BLOB}} NOT NULL UNIQUE,
 	user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-	full BIGINT NOT NULL,
+	is_full BIGINT NOT NULL,
 	created_at BIGINT NOT NULL,
 	authenticated_at BIGINT NOT NULL,
 	expires_at BIGINT NOT NULL,
