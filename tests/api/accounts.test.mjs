@@ -271,6 +271,35 @@ describe("verify-email", () => {
 		assertError(await login(server.client(), email, password), 401, "invalid_credentials");
 	});
 
+	test("the GET confirm page never consumes the token", async () => {
+		const c = server.client();
+		const { email } = await signup(c);
+		const m = await waitForMail(server.mailDir, { to: email, purpose: "verify-email" });
+		recordSecret(m.token, "verification token");
+		for (let i = 0; i < 2; i++) {
+			const page = await server.client().get(`/auth/verify-email?token=${m.token}`);
+			assert.equal(page.status, 200);
+			assert.match(page.headers["content-type"], /^text\/html/);
+			assert.ok(/Verify email/.test(page.text), "a Verify email button");
+		}
+		assert.equal((await c.get("/me")).json.emailVerified, false);
+		assert.equal((await c.post("/auth/verify-email", { token: m.token })).status, 200);
+	});
+
+	test("verifying with a session of another account is the pre-hijack case", async () => {
+		const attacker = server.client();
+		const { email, password } = await signup(attacker);
+		const m = await waitForMail(server.mailDir, { to: email, purpose: "verify-email" });
+		recordSecret(m.token, "verification token");
+		const someoneElse = server.client();
+		await signup(someoneElse);
+		const res = await someoneElse.post("/auth/verify-email", { token: m.token });
+		assert.equal(res.status, 200, res.text);
+		assert.equal((await someoneElse.get("/me")).status, 200, "the caller's own session is untouched");
+		assertError(await attacker.get("/me"), 401, "unauthenticated");
+		assertError(await login(server.client(), email, password), 401, "invalid_credentials");
+	});
+
 	test("bad tokens are 400 invalid_or_expired_token; a missing one missing_field", async () => {
 		for (const token of ["", "x", "A".repeat(43), "A".repeat(2000), "../../etc/passwd"]) {
 			assertError(await server.client().post("/auth/verify-email", { token }), 400, "invalid_or_expired_token");

@@ -49,6 +49,32 @@ describe("rate limits", { concurrency: true }, () => {
 			assert.deepEqual((await c.get("/me/events")).json.events.map((e) => e.type), ["login.success", "login.success"]);
 		}));
 
+	test("/login per account: Retry-After counts down from the oldest failure; spellings share one counter", () =>
+		withServer(["--rate-login-account", "3", "--rate-login-ip", "0"], async (s) => {
+			const acct = await signup(s.client());
+			const t0 = Date.now();
+			for (const spelling of [acct.email, acct.email.toUpperCase(), `  ${acct.email}\t`]) {
+				assert.equal((await login(s.client(), spelling, "wrong-password-1")).status, 401);
+			}
+			const res = await login(s.client(), acct.email, acct.password);
+			assertLimited(res, 15 * 60);
+			const expected = 15 * 60 - Math.floor((Date.now() - t0) / 1000);
+			assert.ok(Math.abs(Number(res.headers["retry-after"]) - expected) <= 2, `Retry-After ${res.headers["retry-after"]}, ~${expected}`);
+		}));
+
+	test("/me/events keeps the newest 200", () =>
+		withServer(["--rate-login-account", "0", "--rate-login-ip", "0"], async (s) => {
+			const c = s.client();
+			const acct = await signup(c);
+			const fail = () => login(s.client(), acct.email, "wrong-password-x");
+			for (let i = 0; i < 101; i++) await Promise.all([fail(), fail()]);
+			assert.equal((await login(s.client(), acct.email, acct.password)).status, 200);
+			const ev = (await c.get("/me/events")).json.events;
+			assert.equal(ev.length, 200);
+			assert.equal(ev[0].type, "login.success");
+			assert.ok(ev.slice(1).every((e) => e.type === "login.failure"));
+		}));
+
 	test("/login per account: unknown addresses are limited too", () =>
 		withServer(["--rate-login-account", "2", "--rate-login-ip", "0"], async (s) => {
 			const email = uniqueEmail("ghost");
