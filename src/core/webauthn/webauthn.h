@@ -41,7 +41,8 @@ struct lk_wa_config {
 	size_t n_origins;
 	const char *const *top_origins; /* accepted topOrigin values (crossOrigin: true) */
 	size_t n_top_origins;
-	const int *algs; /* offered COSE algorithms; NULL/0: all implemented */
+	const int *algs; /* offered COSE algorithms; NULL/0: all implemented (RS1 only
+	                  * in a tpm registration; an RS1 assertion needs it listed) */
 	size_t n_algs;
 	int64_t now_ms;                 /* Unix ms: certificate validity, SafetyNet age */
 	const char *const *anchors_pem; /* PEM texts (each may hold several certificates); */
@@ -121,7 +122,9 @@ int lk_wa_verify_authentication(const struct lk_wa_config *cfg, const json_t *re
 int lk_wa_assertion_ids(const json_t *response, uint8_t cred_id[1023], size_t *cred_id_len,
                         uint8_t user_handle[64], size_t *user_handle_len, struct lk_wa_error *err);
 
-/* Whether alg is implemented for credentials (ML-DSA, ES256K and RS1 are not). */
+/* Whether alg is implemented for credentials: ES256/384/512, RS256/384/512,
+ * PS256/384/512, EdDSA (Ed25519, Ed448), Ed448 (-53), Ed25519 (-19). Not ML-DSA (needs
+ * OpenSSL 3.5), ES256K, or RS1 (accepted only as described at lk_wa_config.algs). */
 int lk_wa_alg_supported(int alg);
 
 /* Formats 16 bytes as a lower-case UUID with dashes into out[37]. */
