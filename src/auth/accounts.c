@@ -72,22 +72,30 @@ send_verification(struct lk_app *app, const struct lk_user *u, int64_t now)
 }
 
 enum lk_outcome
-lk_account_signup(struct lk_app *app, const char *email, const char *password,
-                  const struct lk_client *cl, int64_t now, struct lk_signin *out)
+lk_account_signup_admit(struct lk_app *app, const struct lk_client *cl, int64_t now,
+                        int64_t *retry_after)
 {
-	char norm[LK_MAX_EMAIL + 1], bucket[128], hash[LK_PASSWORD_HASH_SIZE];
-	size_t norm_len;
-	int64_t retry;
-	int rc;
+	char bucket[128];
 
-	memset(out, 0, sizeof(*out));
+	*retry_after = 0;
 	snprintf(bucket, sizeof(bucket), "signup-ip:%s", cl->ip);
-	if (lk_rate_check(app, bucket, app->cfg.rate_signup_ip, HOUR_MS, now, &retry) ==
+	if (lk_rate_check(app, bucket, app->cfg.rate_signup_ip, HOUR_MS, now, retry_after) ==
 	    LK_E_LOCKED) {
-		out->retry_after = retry;
 		return LK_LIMITED;
 	}
 	lk_rate_hit(app, bucket, now);
+	return LK_DONE;
+}
+
+enum lk_outcome
+lk_account_signup(struct lk_app *app, const char *email, const char *password,
+                  const struct lk_client *cl, int64_t now, struct lk_signin *out)
+{
+	char norm[LK_MAX_EMAIL + 1], hash[LK_PASSWORD_HASH_SIZE];
+	size_t norm_len;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
 	if (lk_email_normalize(email, strlen(email), norm, &norm_len) != LK_OK) {
 		return LK_BAD_EMAIL;
 	}

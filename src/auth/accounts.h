@@ -35,6 +35,11 @@ struct lk_signin {
 	const char *weak_reason;
 };
 
+/* Counts a signup from cl's address (API-NOTES 131: every signup whose body parsed, whatever
+ * its outcome): LK_DONE, or LK_LIMITED with *retry_after in seconds. Call before checking
+ * the fields; lk_account_signup does not count. */
+enum lk_outcome lk_account_signup_admit(struct lk_app *app, const struct lk_client *cl, int64_t now,
+                                        int64_t *retry_after);
 enum lk_outcome lk_account_signup(struct lk_app *app, const char *email, const char *password,
                                   const struct lk_client *cl, int64_t now, struct lk_signin *out);
 enum lk_outcome lk_account_login(struct lk_app *app, const char *email, const char *password,

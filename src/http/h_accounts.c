@@ -44,7 +44,12 @@ h_signup(struct lk_req *q, struct lk_resp *r)
 	struct lk_signin si;
 	const char *email, *password;
 	enum lk_outcome o;
+	int64_t retry;
 
+	if (lk_account_signup_admit(q->app, &cl, q->now, &retry) == LK_LIMITED) {
+		lk_resp_rate_limited(r, retry);
+		return;
+	}
 	if (lk_req_string(q, r, "email", &email)) {
 		return;
 	}

@@ -95,11 +95,16 @@ describe("rate limits", { concurrency: true }, () => {
 		}));
 
 	test("/signup per address: every parsed signup counts, whatever its outcome", () =>
-		withServer(["--rate-signup-ip", "3"], async (s) => {
+		withServer(["--rate-signup-ip", "5"], async (s) => {
 			await signup(s.client());
 			assert.equal((await s.client().post("/signup", { email: "bad", password: "whatever-password" })).status, 400);
 			assert.equal((await s.client().post("/signup", { email: uniqueEmail(), password: "short" })).status, 400);
+			assert.equal((await s.client().post("/signup", {})).status, 400);
+			assert.equal((await s.client().post("/signup", { email: uniqueEmail() })).status, 400);
+			// not counted: a body that does not parse
+			assert.equal((await s.client().request("POST", "/signup", { body: "{", headers: { "Content-Type": "application/json" } })).status, 400);
 			assertLimited(await s.client().post("/signup", { email: uniqueEmail(), password: "a-good-password-123" }), 3600);
+			assertLimited(await s.client().post("/signup", {}), 3600);
 		}));
 
 	test("/me/reauth: failures are budgeted per account; the session survives", () =>
