@@ -587,7 +587,9 @@
 				el("p", { text: "Scan this QR code with your authenticator app, or type the secret into it. Then enter the code it shows." }),
 				el("img", { class: "qr", src, alt: "QR code of the authenticator set-up link", width: 192, height: 192 }),
 				el("p", {}, "Secret: ", el("code", { id: "totp-secret", class: "secret", text: data.secret })),
-				el("p", {}, el("a", { href: data.otpauthUri, text: "Open in an authenticator app on this device" })),
+				/^otpauth:\/\//.test(data.otpauthUri || "")
+					? el("p", {}, el("a", { href: data.otpauthUri, text: "Open in an authenticator app on this device" }))
+					: null,
 				form,
 			);
 			code.input.focus();

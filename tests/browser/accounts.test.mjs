@@ -60,6 +60,26 @@ test("a wrong password shows the API's message in the alert region", async () =>
 	await page.context().close();
 });
 
+test("sign in with the keyboard alone", async () => {
+	const page = await openPage(browser, server);
+	await page.goto("/login");
+	await page.keyboard.press("Tab");
+	assert.equal(await page.evaluate(() => document.activeElement.id), "email", "Tab reaches Email first");
+	await page.keyboard.type(email);
+	await page.keyboard.press("Tab");
+	assert.equal(await page.evaluate(() => document.activeElement.id), "password");
+	await page.keyboard.type(password);
+	await page.keyboard.press("Enter");
+	await page.waitForURL("**/settings");
+	await page.keyboard.press("Tab");
+	const focused = await page.evaluate(() => document.activeElement.textContent.trim());
+	assert.equal(focused, "Sign out", "the first stop on settings is Sign out");
+	await page.keyboard.press("Enter");
+	await page.waitForURL("**/login");
+	assert.deepEqual(page.problems, []);
+	await page.context().close();
+});
+
 test("sessions list the other browser, and Revoke signs it out", async () => {
 	const a = await openPage(browser, server);
 	const b = await openPage(browser, server);
