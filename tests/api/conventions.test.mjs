@@ -300,6 +300,23 @@ describe("cross-site protection (API-NOTES 19-21)", () => {
 		const again = await server.client().post("/signup", { email, password: "Another-good-password-2" });
 		assert.equal(again.status, 201, again.text);
 	});
+	test("--origin is normalised: a trailing slash is dropped for the check and the links", async () => {
+		const { freePort } = await import("../lib/server.mjs");
+		const { waitForMail } = await import("../lib/mail.mjs");
+		const port = await freePort();
+		const s = await startServer({ port, origin: `http://localhost:${port}/` });
+		try {
+			const bare = `http://localhost:${port}`;
+			const c = s.client({ headers: { Origin: bare } });
+			const { email } = await signup(c);
+			assert.equal((await c.post("/logout")).status, 204);
+			assertError(await s.jar.request("POST", "/logout", { headers: { Origin: `${bare}/` } }), 403, "csrf");
+			const m = await waitForMail(s.mailDir, { to: email, purpose: "verify-email" });
+			assert.ok(m.links.some((l) => l.startsWith(`${bare}/auth/verify-email?token=`)), m.links.join(" "));
+		} finally {
+			await s.stop();
+		}
+	});
 	test("GET is not subject to the check", async () => {
 		const res = await api.get("/healthz", { headers: { Origin: "https://evil.example", "Sec-Fetch-Site": "cross-site" } });
 		assert.equal(res.status, 200);

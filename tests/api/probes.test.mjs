@@ -57,6 +57,26 @@ describe("passwords are compared exactly", () => {
 		assert.equal(su2.status, 400, su2.text);
 	});
 
+	test("unknown email, invalid email and wrong password take comparable time (P-001)", async () => {
+		const acct = await signup(server.client());
+		const times = { wrong: [], unknown: [], invalid: [] };
+		const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+		for (let i = 0; i < 7; i++) {
+			for (const [kind, email] of [["wrong", acct.email], ["unknown", uniqueEmail("ghost")], ["invalid", "no-at-sign"]]) {
+				const t0 = process.hrtime.bigint();
+				const res = await login(server.client(), email, "not-the-password-1");
+				times[kind].push(Number(process.hrtime.bigint() - t0) / 1e6);
+				assert.equal(res.status, 401);
+			}
+		}
+		const w = median(times.wrong);
+		for (const kind of ["unknown", "invalid"]) {
+			const m = median(times[kind]);
+			// a missing password hash would make these several times faster
+			assert.ok(m > w * 0.5 && m < w * 2 + 20, `${kind} ${m.toFixed(1)} ms vs wrong password ${w.toFixed(1)} ms`);
+		}
+	});
+
 	test("a very long password is refused at signup and fails fast at login (P-004)", async () => {
 		const acct = await signup(server.client());
 		const huge = "p".repeat(60000);
