@@ -192,6 +192,15 @@ describe("signup", () => {
 		assert.equal(r256.status, 201, r256.text);
 	});
 
+	test("parallel signups for one address: exactly one account", async () => {
+		const email = uniqueEmail("race");
+		const answers = await Promise.all(Array.from({ length: 6 }, () => server.client().post("/signup", { email, password: strongPassword() })));
+		answers.forEach((r) => recordCookie(r));
+		const statuses = answers.map((r) => r.status).sort();
+		assert.deepEqual(statuses, [201, 409, 409, 409, 409, 409], statuses.join(" "));
+		for (const r of answers.filter((x) => x.status === 409)) assert.equal(r.json.error, "email_taken");
+	});
+
 	test("missing and wrongly typed fields; the order email → password present → weak → taken", async () => {
 		assertError(await server.client().post("/signup", {}), 400, "missing_field", "email");
 		assertError(await server.client().post("/signup", { email: uniqueEmail() }), 400, "missing_field", "password");
@@ -298,6 +307,17 @@ describe("verify-email", () => {
 		assert.equal((await someoneElse.get("/me")).status, 200, "the caller's own session is untouched");
 		assertError(await attacker.get("/me"), 401, "unauthenticated");
 		assertError(await login(server.client(), email, password), 401, "invalid_credentials");
+	});
+
+	test("parallel uses of one token: exactly one succeeds", async () => {
+		const c = server.client();
+		const { email } = await signup(c);
+		const m = await waitForMail(server.mailDir, { to: email, purpose: "verify-email" });
+		recordSecret(m.token, "verification token");
+		const answers = await Promise.all(Array.from({ length: 6 }, () => c.post("/auth/verify-email", { token: m.token })));
+		assert.deepEqual(answers.map((r) => r.status).sort(), [200, 400, 400, 400, 400, 400]);
+		const ev = (await c.get("/me/events")).json.events.filter((e) => e.type === "email.verified");
+		assert.equal(ev.length, 1);
 	});
 
 	test("bad tokens are 400 invalid_or_expired_token; a missing one missing_field", async () => {

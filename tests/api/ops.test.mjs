@@ -133,6 +133,18 @@ describe("serve options", { concurrency: true }, () => {
 });
 
 describe("shutdown and the log", () => {
+	test("SIGTERM lets requests in flight finish, then exits 0", async () => {
+		const s = await startServer({ args: ["--rate-login-account", "0", "--rate-login-ip", "0"] });
+		const acct = await signup(s.client());
+		const pending = [];
+		for (let i = 0; i < 6; i++) pending.push(login(s.client(), acct.email, i % 2 ? acct.password : "wrong-password-1").then((r) => r.status));
+		await new Promise((r) => setTimeout(r, 40));
+		const { code } = await s.stop();
+		assert.equal(code, 0);
+		assert.deepEqual(await Promise.all(pending), [401, 200, 401, 200, 401, 200]);
+	});
+
+
 	test("SIGTERM exits 0 and the log holds none of the secrets the tests used", async () => {
 		const s = await startServer({ args: ["--rate-signup-ip", "0"] });
 		const c = s.client();
