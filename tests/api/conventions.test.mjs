@@ -149,8 +149,16 @@ describe("body size (API-NOTES 9)", () => {
 		const chunks = [`{"a":"`];
 		for (let i = 0; i < 9; i++) chunks.push("y".repeat(8192));
 		chunks.push('"}');
-		const res = await chunkedRequest(server, "POST", "/logout", chunks, { headers: { "Content-Type": "application/json" } });
+		const res = await chunkedRequest(server, "POST", "/logout", chunks, { headers: { "Content-Type": "application/json", Connection: "keep-alive" }, timeoutMs: 5000 });
 		assertError(res, 413, "payload_too_large");
+		assert.equal(res.closed, true, "the connection is closed after a 413");
+	});
+	test("an endless chunked body is cut off and the server keeps serving", async () => {
+		const chunks = Array.from({ length: 200 }, () => "z".repeat(16384)); // 3.2 MB
+		const res = await chunkedRequest(server, "POST", "/logout", chunks, { headers: { "Content-Type": "application/json" }, timeoutMs: 5000 });
+		assert.equal(res.closed, true);
+		assert.ok(res.status === 0 || res.status === 413, String(res.status));
+		assert.equal((await api.get("/healthz")).status, 200);
 	});
 	test("a small chunked body is read and parsed", async () => {
 		const res = await chunkedRequest(server, "POST", "/signup", ['{"em', 'ail":"c@exam', 'ple.com"}'], { headers: { "Content-Type": "application/json" } });
