@@ -105,6 +105,8 @@ describe("signup", () => {
 		assertError(again, 409, "email_taken");
 		const li = await login(server.client(), `  ${norm.toUpperCase()} `, password);
 		assert.equal(li.status, 200, li.text);
+		const vtff = await login(server.client(), `\u000b\u000c${norm}\u000c\u000b\n`, password);
+		assert.equal(vtff.status, 200, `VT and FF are trimmed too: ${vtff.text}`);
 		assert.equal(li.json.user.email, norm);
 		const accented = recordCookie(await server.client().post("/signup", { email: `ÉLISE.${tag}@Example.com`, password: strongPassword() }));
 		assert.equal(accented.status, 201, accented.text);
