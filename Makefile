@@ -37,7 +37,7 @@ $(BUILD)/liblatchkey.a: $(LIB_OBJ)
 	@rm -f $@
 	@ar rcs $@ $^
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard src/*/*.h src/*/*/*.h) | $(BUILD)/gen/embedded.h
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*/*.h src/*/*/*.h) src/http/routes.def | $(BUILD)/gen/embedded.h
 	@mkdir -p $(dir $@)
 	@echo '  CC    $<'
 	@$(CC) $(CFLAGS) -c -o $@ $<

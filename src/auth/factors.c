@@ -1,43 +1,106 @@
 /* factors.c: the account's second factors as /me reports them, and re-authentication
- * with them. Until TOTP and passkeys land an account has neither, so a code or a passkey
- * cannot prove anything (API-NOTES 50). */
+ * with them. TOTP codes are checked by auth/totp2fa.c (replay rule included, API-NOTES
+ * 51); passkeys are not there yet, so a passkey cannot prove anything (API-NOTES 50). */
 #include <stdio.h>
 #include <string.h>
 
 #include "auth/events.h"
 #include "auth/factors.h"
 #include "auth/ratelimit.h"
+#include "auth/recovery_codes.h"
+#include "auth/totp2fa.h"
 #include "core/rc.h"
+
+int
+lk_factors_passkey_count(struct lk_app *app, const char *user_id, int64_t *n)
+{
+	(void)app;
+	(void)user_id;
+	*n = 0;
+	return LK_OK;
+}
+
+int
+lk_factors_passkey_2fa(struct lk_app *app, const struct lk_session *s, const json_t *response,
+                       int64_t now, char amr[16], char check[32], char message[160])
+{
+	(void)app;
+	(void)s;
+	(void)response;
+	(void)now;
+	amr[0] = '\0';
+	check[0] = '\0';
+	snprintf(message, 160, "passkey: not available");
+	return LK_E_VERIFY;
+}
 
 int
 lk_factors_get(struct lk_app *app, const char *user_id, struct lk_factors *out)
 {
-	(void)app;
-	(void)user_id;
+	int rc;
+
 	memset(out, 0, sizeof(*out));
-	return LK_OK;
+	if ((rc = lk_totp2fa_enabled(app, user_id, &out->totp_enabled)) != LK_OK) {
+		return rc;
+	}
+	if (out->totp_enabled &&
+	    (rc = lk_recovery_codes_remaining(app, user_id, &out->recovery_codes)) != LK_OK) {
+		return rc;
+	}
+	return lk_factors_passkey_count(app, user_id, &out->passkeys);
+}
+
+/* Proves the factor: LK_OK with *amr set, LK_E_VERIFY, or a storage failure. */
+static int
+reauth_prove(struct lk_app *app, struct lk_session *s, const char *field, json_t *value,
+             int64_t now, char amr[16])
+{
+	int rc;
+
+	if (strcmp(field, "code") == 0) {
+		snprintf(amr, 16, "otp");
+		rc = lk_totp2fa_check(app, s->user_id, value, now);
+		return rc == LK_E_NOTFOUND ? LK_E_VERIFY : rc; /* API-NOTES 50 */
+	}
+	/* HOOK: the passkey module adds its reauth check here. */
+	amr[0] = '\0';
+	return LK_E_VERIFY;
 }
 
 enum lk_outcome
 lk_factors_reauth(struct lk_app *app, struct lk_session *s, const char *field, json_t *value,
                   const struct lk_client *cl, int64_t now, int64_t *retry_after)
 {
-	char bucket[64];
+	const char *method = strcmp(field, "code") == 0 ? "totp" : "passkey";
+	char bucket[64], amr[16];
+	int rc;
 
-	if (strcmp(field, "code") == 0 && !json_is_string(value) &&
-	    !(json_is_integer(value) && json_integer_value(value) >= 0)) {
+	if (strcmp(field, "code") == 0 && !lk_totp2fa_code_type_ok(value)) {
 		return LK_BAD_EMAIL;
 	}
 	if (strcmp(field, "passkeyResponse") == 0 && !json_is_object(value)) {
 		return LK_BAD_EMAIL;
 	}
+	/* API-NOTES 52, 130: one reauth budget per account, apart from /login/2fa's */
 	snprintf(bucket, sizeof(bucket), "reauth:%s", s->user_id);
 	if (lk_rate_check(app, bucket, app->cfg.rate_2fa_account, 15LL * 60 * 1000, now,
 	                  retry_after) == LK_E_LOCKED) {
 		return LK_LIMITED;
 	}
+	rc = reauth_prove(app, s, field, value, now, amr);
+	if (rc == LK_OK) {
+		if (lk_session_reauth(app, s, amr, now) != LK_OK) {
+			return LK_FAILED_INTERNAL;
+		}
+		lk_event_add(app, s->user_id, "reauth.success", cl->ip, cl->ua, now,
+		             json_pack("{s:s}", "method", method));
+		return LK_DONE;
+	}
+	if (rc != LK_E_VERIFY) {
+		return LK_FAILED_INTERNAL;
+	}
 	lk_rate_hit(app, bucket, now);
 	lk_event_add(app, s->user_id, "reauth.failure", cl->ip, cl->ua, now,
-	             json_pack("{s:s}", "method", strcmp(field, "code") == 0 ? "totp" : "passkey"));
+	             json_pack("{s:s}", "method", method));
 	return LK_BAD_CREDENTIALS;
 }
