@@ -4,12 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auth/account_recovery.h"
 #include "auth/accounts.h"
 #include "auth/events.h"
+#include "auth/lockdown.h"
+#include "auth/notify.h"
 #include "auth/outbox.h"
 #include "auth/mailer.h"
 #include "auth/ratelimit.h"
-#include "auth/totp2fa.h"
 #include "core/email.h"
 #include "core/password.h"
 #include "core/rc.h"
@@ -126,6 +128,7 @@ lk_account_signup(struct lk_app *app, const char *email, const char *password,
 		return LK_FAILED_INTERNAL;
 	}
 	send_verification(app, &out->user, now);
+	lk_notify_signin(app, &out->user, cl->ip, cl->ua, now); /* its first device */
 	return LK_DONE;
 }
 
@@ -146,20 +149,6 @@ login_failure(struct lk_app *app, const char *ip_bucket, const char *acct_bucket
 	return LK_BAD_CREDENTIALS;
 }
 
-/* API-NOTES 35, 60: with TOTP on, the password opens only a pending session (amr pwd);
- * nothing is recorded until the second step. */
-static enum lk_outcome
-second_factor_owed(struct lk_app *app, const struct lk_client *cl, int64_t now,
-                   struct lk_signin *out)
-{
-	if (lk_session_create(app, out->user.id, 0, "pwd", cl->ip, cl->ua, now, out->token,
-	                      &out->session) != LK_OK) {
-		return LK_FAILED_INTERNAL;
-	}
-	lk_metrics_login(&app->metrics, LK_LM_PASSWORD, LK_LO_2FA_REQUIRED);
-	return LK_NEED_2FA;
-}
-
 enum lk_outcome
 lk_account_login(struct lk_app *app, const char *email, const char *password,
                  const struct lk_client *cl, int64_t now, struct lk_signin *out)
@@ -167,7 +156,7 @@ lk_account_login(struct lk_app *app, const char *email, const char *password,
 	char norm[LK_MAX_EMAIL + 1], ip_bucket[128], acct_bucket[LK_MAX_EMAIL + 32];
 	size_t norm_len, pw_len = strlen(password);
 	int64_t retry;
-	int found, owed = 0;
+	int found;
 
 	memset(out, 0, sizeof(*out));
 	if (lk_email_normalize(email, strlen(email), norm, &norm_len) != LK_OK) {
@@ -195,6 +184,11 @@ lk_account_login(struct lk_app *app, const char *email, const char *password,
 	if (out->user.disabled) {
 		return login_failure(app, ip_bucket, acct_bucket, &out->user, "disabled", cl, now);
 	}
+	if (out->user.locked_down && !lk_lockdown_first_factor_allowed(app, &out->user)) {
+		/* a locked-down account needs a second factor: like a wrong password */
+		return login_failure(app, ip_bucket, acct_bucket, &out->user, "locked_down", cl,
+		                     now);
+	}
 	if (lk_password_needs_rehash(out->user.password_hash)) {
 		char hash[LK_PASSWORD_HASH_SIZE];
 		if (lk_password_hash(password, pw_len, hash) == LK_OK) {
@@ -203,19 +197,14 @@ lk_account_login(struct lk_app *app, const char *email, const char *password,
 			           p, 2, NULL, NULL, NULL);
 		}
 	}
-	if (lk_totp2fa_methods(app, out->user.id, &owed, out->methods, sizeof(out->methods)) !=
-	    LK_OK) {
-		return LK_FAILED_INTERNAL;
-	}
-	if (owed) {
-		return second_factor_owed(app, cl, now, out);
-	}
 	if (lk_session_create(app, out->user.id, 1, "pwd", cl->ip, cl->ua, now, out->token,
 	                      &out->session) != LK_OK) {
 		return LK_FAILED_INTERNAL;
 	}
 	lk_event_add(app, out->user.id, "login.success", cl->ip, cl->ua, now,
 	             json_pack("{s:s}", "method", "password"));
+	lk_recovery_cancel_on_signin(app, out->user.id, now);
+	lk_notify_signin(app, &out->user, cl->ip, cl->ua, now);
 	lk_metrics_login(&app->metrics, LK_LM_PASSWORD, LK_LO_SUCCESS);
 	return LK_DONE;
 }
@@ -295,9 +284,6 @@ lk_account_prehijack_reset(struct lk_app *app, const char *user_id, int64_t *rev
 	static const char *const wipe[] = {
 	    "UPDATE users SET email_verified = 1, password_hash = NULL WHERE id = ?1",
 	    "DELETE FROM sessions WHERE user_id = ?1",
-	    "DELETE FROM totp WHERE user_id = ?1",
-	    "DELETE FROM totp_setup WHERE user_id = ?1",
-	    "DELETE FROM recovery_codes WHERE user_id = ?1",
 	};
 	int rc;
 
@@ -336,6 +322,11 @@ lk_account_change_password(struct lk_app *app, const struct lk_session *s, const
 	}
 	lk_event_add(app, s->user_id, "password.changed", cl->ip, cl->ua, now,
 	             json_pack("{s:I}", "otherSessionsRevoked", (json_int_t)revoked));
+	struct lk_user u;
+	if (lk_user_by_id(app, s->user_id, &u) == LK_OK) {
+		lk_notify(app, &u, "password-changed", "Your password was changed.", cl->ip, cl->ua,
+		          now);
+	}
 	return LK_DONE;
 }
 
