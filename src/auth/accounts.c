@@ -12,6 +12,7 @@
 #include "auth/outbox.h"
 #include "auth/mailer.h"
 #include "auth/ratelimit.h"
+#include "auth/totp2fa.h"
 #include "core/email.h"
 #include "core/password.h"
 #include "core/rc.h"
@@ -149,6 +150,20 @@ login_failure(struct lk_app *app, const char *ip_bucket, const char *acct_bucket
 	return LK_BAD_CREDENTIALS;
 }
 
+/* API-NOTES 35, 60: with TOTP on, the password opens only a pending session (amr pwd);
+ * nothing is recorded until the second step. */
+static enum lk_outcome
+second_factor_owed(struct lk_app *app, const struct lk_client *cl, int64_t now,
+                   struct lk_signin *out)
+{
+	if (lk_session_create(app, out->user.id, 0, "pwd", cl->ip, cl->ua, now, out->token,
+	                      &out->session) != LK_OK) {
+		return LK_FAILED_INTERNAL;
+	}
+	lk_metrics_login(&app->metrics, LK_LM_PASSWORD, LK_LO_2FA_REQUIRED);
+	return LK_NEED_2FA;
+}
+
 enum lk_outcome
 lk_account_login(struct lk_app *app, const char *email, const char *password,
                  const struct lk_client *cl, int64_t now, struct lk_signin *out)
@@ -156,7 +171,7 @@ lk_account_login(struct lk_app *app, const char *email, const char *password,
 	char norm[LK_MAX_EMAIL + 1], ip_bucket[128], acct_bucket[LK_MAX_EMAIL + 32];
 	size_t norm_len, pw_len = strlen(password);
 	int64_t retry;
-	int found;
+	int found, owed = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (lk_email_normalize(email, strlen(email), norm, &norm_len) != LK_OK) {
@@ -196,6 +211,13 @@ lk_account_login(struct lk_app *app, const char *email, const char *password,
 			lk_db_exec(app->store, "UPDATE users SET password_hash = ?1 WHERE id = ?2",
 			           p, 2, NULL, NULL, NULL);
 		}
+	}
+	if (lk_totp2fa_methods(app, out->user.id, &owed, out->methods, sizeof(out->methods)) !=
+	    LK_OK) {
+		return LK_FAILED_INTERNAL;
+	}
+	if (owed) {
+		return second_factor_owed(app, cl, now, out);
 	}
 	if (lk_session_create(app, out->user.id, 1, "pwd", cl->ip, cl->ua, now, out->token,
 	                      &out->session) != LK_OK) {
@@ -284,6 +306,9 @@ lk_account_prehijack_reset(struct lk_app *app, const char *user_id, int64_t *rev
 	static const char *const wipe[] = {
 	    "UPDATE users SET email_verified = 1, password_hash = NULL WHERE id = ?1",
 	    "DELETE FROM sessions WHERE user_id = ?1",
+	    "DELETE FROM totp WHERE user_id = ?1",
+	    "DELETE FROM totp_setup WHERE user_id = ?1",
+	    "DELETE FROM recovery_codes WHERE user_id = ?1",
 	};
 	int rc;
 
