@@ -1,0 +1,70 @@
+/* magic_link.h: sign-in by a link (and its 8-digit code) sent to the account's email
+ * (API.md "Magic links", API-NOTES 83-94). Requests are answered alike for known and
+ * unknown addresses; the link is composed into the outbox, never returned. Token and code
+ * are stored only as hashes and spent together by one conditional UPDATE.
+ * Trust boundary: every argument comes from an unauthenticated client, already shape-checked
+ * by the edge (strings, no NUL); emails, tokens, codes and redirects are validated here. */
+#ifndef LK_MAGIC_LINK_H
+#define LK_MAGIC_LINK_H
+
+#include <stdint.h>
+
+#include "auth/accounts.h"
+#include "core/limits.h"
+
+/* Digits of the code printed in the email beside the link. */
+#define LK_MAGIC_CODE_DIGITS 8
+/* Code attempts per link: the 5th may still succeed, then the code is dead (API.md). */
+#define LK_MAGIC_CODE_TRIES 5
+/* lk_key_derive name of the HMAC key of codes (8 characters; must differ from the names in
+ * core/secretbox.h). */
+#define LK_KEY_MAGIC_CODE "mlinkcod"
+
+/* What a used link yields: the sign-in (user, session and cookie token; methods for
+ * LK_NEED_2FA) and the safe redirect to echo ("" for none). */
+struct lk_magic_result {
+	struct lk_signin si;
+	char redirect[LK_MAX_REDIRECT + 1];
+};
+
+/* POST /auth/magic-link. email as sent (normalised here); redirect may be NULL and is kept
+ * only when lk_redirect_check accepts it. Counts the request against the per-address limit
+ * (cfg.rate_mail_ip per hour) and the per-email one (cfg.rate_mail_email per sliding hour,
+ * every accepted request, account or not). Sends a link when within the email limit and the
+ * email names an enabled account, or names none and cfg.magic_link_signup is set; records
+ * magic_link.requested for an account. The same statements run whatever the email names,
+ * in one transaction.
+ * Returns LK_DONE (answer 202 whether or not anything was sent), LK_BAD_EMAIL (malformed
+ * email), LK_LIMITED (*retry_after seconds), LK_FAILED_INTERNAL (store or crypto). */
+enum lk_outcome lk_magic_link_request(struct lk_app *app, const char *email, const char *redirect,
+                                      const struct lk_client *cl, int64_t now,
+                                      int64_t *retry_after);
+
+/* POST /auth/magic-link/verify {token}: spends the link whose token this is, if unused and
+ * unexpired, and signs its account in (see lk_magic_link_verify_code for the outcomes).
+ * fallback_redirect (may be NULL) is echoed when safe and the link carries none. */
+enum lk_outcome lk_magic_link_verify_token(struct lk_app *app, const char *token,
+                                           const char *fallback_redirect,
+                                           const struct lk_client *cl, int64_t now,
+                                           struct lk_magic_result *out);
+
+/* POST /auth/magic-link/verify {email, code}: code as typed (spaces and dashes ignored, 8
+ * digits). Each attempt first takes one try from every live link of the email (a link with
+ * LK_MAGIC_CODE_TRIES tries used takes no more: its code is dead), then spends the link
+ * whose code matches. A used link, by token or code:
+ * - of an unverified account: the pre-hijack defence (lk_account_prehijack_reset), event
+ *   email.verified {via: magic_link, removed, sessionsRevoked}, then a full session;
+ * - of a verified account with TOTP: a pending session (amr email_link), LK_NEED_2FA with
+ *   out->si.methods;
+ * - else a full session (amr email_link), events magic_link.used and login.success
+ *   {method: magic_link};
+ * - of an unknown email (cfg.magic_link_signup): the account is created, verified and
+ *   passwordless, then signed in.
+ * Returns LK_DONE, LK_NEED_2FA, LK_BAD_TOKEN (unknown, used, expired, dead code, or the
+ * account changed its email or is gone), LK_BAD_CREDENTIALS (disabled or locked-down
+ * account; the link is spent), LK_FAILED_INTERNAL. */
+enum lk_outcome lk_magic_link_verify_code(struct lk_app *app, const char *email, const char *code,
+                                          const char *fallback_redirect, const struct lk_client *cl,
+                                          int64_t now, struct lk_magic_result *out);
+
+#endif
