@@ -46,6 +46,9 @@ session_row(void *arg, const struct lk_val *c, int n)
 	s->failures = c[9].i;
 	copy_text(s->ip, sizeof(s->ip), &c[10]);
 	copy_text(s->user_agent, sizeof(s->user_agent), &c[11]);
+	if (n > 12) {
+		copy_text(s->email, sizeof(s->email), &c[12]);
+	}
 	return 1;
 }
 
@@ -104,7 +107,12 @@ lk_session_lookup(struct lk_app *app, const char *token, int64_t now, struct lk_
 	lk_token_hash(token, LK_SESSION_TOKEN_LEN, hash);
 	memset(out, 0, sizeof(*out));
 	struct lk_val p[] = {LK_BLOB(hash, 32)};
-	rc = lk_db_exec(app->store, "SELECT " SESSION_COLS " FROM sessions WHERE token_hash = ?1",
+	/* The owner's email comes along: forward auth answers from this one query. */
+	rc = lk_db_exec(app->store,
+	                "SELECT s.id, s.user_id, s.is_full, s.created_at, s.authenticated_at, "
+	                "s.expires_at, s.last_seen_at, s.sudo_at, s.amr, s.failures, s.ip, "
+	                "s.user_agent, u.email FROM sessions s JOIN users u ON u.id = s.user_id "
+	                "WHERE s.token_hash = ?1",
 	                p, 1, session_row, out, NULL);
 	if (rc != LK_OK) {
 		return rc;

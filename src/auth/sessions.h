@@ -31,6 +31,7 @@ struct lk_session {
 	int64_t failures;
 	char ip[64];
 	char user_agent[512];
+	char email[256]; /* the owner's, filled by lk_session_lookup */
 };
 
 /* Creates a session and writes its cookie token (NUL-terminated) to token. amr is the
