@@ -9,12 +9,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auth/account_recovery.h"
 #include "auth/events.h"
-#include "auth/factors.h"
+#include "auth/lockdown.h"
 #include "auth/magic_link.h"
 #include "auth/mailer.h"
+#include "auth/notify.h"
 #include "auth/outbox.h"
 #include "auth/ratelimit.h"
+#include "auth/totp2fa.h"
 #include "core/email.h"
 #include "core/rc.h"
 #include "core/redirect.h"
@@ -122,6 +125,21 @@ compose(struct lk_app *app, const char *email, const char *token, const char *co
 	return n > 0 && (size_t)n < cap ? LK_OK : LK_E_TOOBIG;
 }
 
+/* Whether a magic link may sign u in at all: not when disabled (API-NOTES 71, 94), nor when
+ * locked down unless the link leads on to a second factor (auth/lockdown.h); a locked-down
+ * account whose email is unverified would lose that factor to the pre-hijack defence. */
+static int
+may_sign_in(struct lk_app *app, const struct lk_user *u)
+{
+	if (u->disabled) {
+		return 0;
+	}
+	if (u->locked_down) {
+		return u->email_verified && lk_lockdown_first_factor_allowed(app, u);
+	}
+	return 1;
+}
+
 enum lk_outcome
 lk_magic_link_request(struct lk_app *app, const char *email, const char *redirect,
                       const struct lk_client *cl, int64_t now, int64_t *retry_after)
@@ -154,7 +172,7 @@ lk_magic_link_request(struct lk_app *app, const char *email, const char *redirec
 	}
 	found = lk_user_by_email(app, norm, &u) == LK_OK;
 	send = (app->cfg.rate_mail_email <= 0 || recent < app->cfg.rate_mail_email) &&
-	       (found ? !u.disabled && !u.locked_down : app->cfg.magic_link_signup);
+	       (found ? may_sign_in(app, &u) : app->cfg.magic_link_signup);
 
 	/* The secrets and the message are made whether or not they will be sent, so a known
 	 * and an unknown address cost the request the same work. */
@@ -254,27 +272,6 @@ spent_row(void *arg, const struct lk_val *c, int n)
 
 #define SPENT_COLS "email, COALESCE(user_id, ''), COALESCE(redirect, '')"
 
-/* Second factors the account owes after a first one, in API-NOTES 36's order; 0 when none
- * (no TOTP). */
-static int
-second_factors(struct lk_app *app, const char *user_id, char *methods, size_t cap, int *owed)
-{
-	struct lk_factors f;
-	int rc;
-
-	*owed = 0;
-	methods[0] = '\0';
-	if ((rc = lk_factors_get(app, user_id, &f)) != LK_OK) {
-		return rc;
-	}
-	if (f.totp_enabled) {
-		*owed = 1;
-		snprintf(methods, cap, "totp%s%s", f.recovery_codes > 0 ? ",recovery_code" : "",
-		         f.passkeys > 0 ? ",passkey" : "");
-	}
-	return LK_OK;
-}
-
 /* Finds (or, for a signup link, creates) the account of a spent row. LK_OK, LK_E_NOTFOUND
  * (gone, email changed, signup links no longer allowed), LK_E_STORAGE. */
 static int
@@ -340,7 +337,7 @@ finish(struct lk_app *app, const struct spent *sp, const char *via, const char *
 	if (rc != LK_OK) {
 		return fail(app, LK_FAILED_INTERNAL);
 	}
-	if (si->user.disabled || si->user.locked_down) {
+	if (!may_sign_in(app, &si->user)) {
 		/* API-NOTES 94: 401 invalid_credentials, the link stays spent. */
 		lk_event_add(app, si->user.id, "magic_link.used", cl->ip, cl->ua, now,
 		             json_pack("{s:s}", "via", via));
@@ -367,7 +364,7 @@ finish(struct lk_app *app, const struct spent *sp, const char *via, const char *
 		                       "sessionsRevoked", (json_int_t)revoked));
 		si->user.email_verified = 1;
 		si->user.password_hash[0] = '\0';
-	} else if (second_factors(app, si->user.id, si->methods, sizeof(si->methods), &owed) !=
+	} else if (lk_totp2fa_methods(app, si->user.id, &owed, si->methods, sizeof(si->methods)) !=
 	           LK_OK) {
 		return fail(app, LK_FAILED_INTERNAL);
 	}
@@ -386,10 +383,11 @@ finish(struct lk_app *app, const struct spent *sp, const char *via, const char *
 	                      &si->session) != LK_OK) {
 		return fail(app, LK_FAILED_INTERNAL);
 	}
-	/* API-NOTES 119: a full sign-in cancels account recoveries in their waiting period;
-	 * the account-recovery module hooks in here once it exists. */
 	lk_event_add(app, si->user.id, "login.success", cl->ip, cl->ua, now,
 	             json_pack("{s:s}", "method", "magic_link"));
+	/* API-NOTES 119: a full sign-in cancels account recoveries in their waiting period. */
+	lk_recovery_cancel_on_signin(app, si->user.id, now);
+	lk_notify_signin(app, &si->user, cl->ip, cl->ua, now);
 	lk_metrics_login(&app->metrics, LK_LM_MAGIC_LINK, LK_LO_SUCCESS);
 	return LK_DONE;
 }

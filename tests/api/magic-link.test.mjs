@@ -11,7 +11,8 @@ import { assertNoMail, listMail, waitForMail } from "../lib/mail.mjs";
 import { recordSecret } from "../lib/secrets.mjs";
 import { startServer } from "../lib/server.mjs";
 import { startSmtp } from "../lib/smtp.mjs";
-import { login, recordCookie, signup, sleep, uniqueEmail } from "../lib/api-util.mjs";
+import { totp } from "../lib/totp.mjs";
+import { login, recordCookie, runLatchkey, signup, sleep, uniqueEmail } from "../lib/api-util.mjs";
 
 const NO_LIMITS = ["--rate-signup-ip", "0", "--rate-login-ip", "0", "--rate-login-account", "0", "--rate-mail-ip", "0", "--rate-mail-email", "0"];
 const SAFE = /^\/(?![/\\])/;
@@ -69,25 +70,26 @@ function db(srv, sql) {
 	return out.trim() ? JSON.parse(out) : [];
 }
 
-function dbWrite(srv, sql) {
-	execFileSync("sqlite3", [path.join(srv.dataDir, "latchkey.db"), ".timeout 5000", sql], { encoding: "utf8" });
+async function cli(srv, ...args) {
+	const r = await runLatchkey([...args, "--data-dir", srv.dataDir]);
+	assert.equal(r.code, 0, `latchkey ${args.join(" ")}: ${r.stderr}`);
+	return r;
 }
 
-/** Disables an account the way `latchkey user disable` does: the flag, and no sessions left. */
-function disable(srv, email) {
-	dbWrite(srv, `UPDATE users SET disabled = 1 WHERE email = '${email}'`);
-	dbWrite(srv, `DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE email = '${email}')`);
-}
+/** `latchkey user disable`: the flag, and no sessions left. */
+const disable = (srv, email) => cli(srv, "user", "disable", email);
 
-function accountExists(srv, email) {
-	return db(srv, `SELECT COUNT(*) AS n FROM users WHERE email = '${email}'`)[0].n === 1;
+async function accountExists(srv, email) {
+	const r = await runLatchkey(["user", "show", email, "--data-dir", srv.dataDir]);
+	assert.ok(r.code === 0 || r.code === 1, r.stderr);
+	return r.code === 0;
 }
 
 describe("requesting a link", () => {
 	test("202 {status: sent} alike for a known, an unknown and a disabled address; mail only to the known one", async () => {
 		const known = await signup(server.client());
 		const disabled = await signup(server.client());
-		disable(server, disabled.email);
+		await disable(server, disabled.email);
 		const unknown = uniqueEmail("nobody");
 		const answers = [];
 		for (const email of [known.email, unknown, disabled.email]) {
@@ -359,9 +361,9 @@ describe("using a link", () => {
 	test("a disabled account: 401 invalid_credentials and the link is spent", async () => {
 		const acct = await signup(server.client());
 		const m = await requestLink(server, acct.email);
-		disable(server, acct.email);
+		await disable(server, acct.email);
 		assertError(await useToken(server.client(), m.token), 401, "invalid_credentials");
-		dbWrite(server, `UPDATE users SET disabled = 0 WHERE email = '${acct.email}'`);
+		await cli(server, "user", "enable", acct.email);
 		assertError(await useToken(server.client(), m.token), 400, "invalid_or_expired_token");
 	});
 
@@ -489,6 +491,94 @@ describe("pre-hijack defence and verification", () => {
 	});
 });
 
+/** Verifies the address of an account with its own session (no pre-hijack defence). */
+async function verifyOwn(srv, client, email) {
+	const vm = await waitForMail(srv.mailDir, { to: email, purpose: "verify-email" });
+	recordSecret(vm.token, "verification token");
+	assert.equal((await client.post("/auth/verify-email", { token: vm.token })).status, 200);
+}
+
+/** Enables TOTP for the account of client (in sudo mode) and returns the secret. */
+async function enableTotp(client) {
+	const setup = await client.post("/2fa/totp/setup", {});
+	assert.equal(setup.status, 200, setup.text);
+	const secret = recordSecret(setup.json.secret, "totp secret");
+	const en = await client.post("/2fa/totp/enable", { code: totp(secret) });
+	assert.equal(en.status, 200, en.text);
+	for (const c of en.json.recoveryCodes) recordSecret(c, "recovery code");
+	return secret;
+}
+
+describe("second factor, recoveries", () => {
+	test("a TOTP user owes the second factor: 2fa_required, a pending session, the redirect echoed", async () => {
+		const owner = server.client();
+		const acct = await signup(owner);
+		await verifyOwn(server, owner, acct.email);
+		const secret = await enableTotp(owner);
+		const m = await requestLink(server, acct.email, { redirect: "/after/2fa" });
+		const c = server.client();
+		const res = await useToken(c, m.token);
+		assert.equal(res.status, 200, res.text);
+		assert.deepEqual(res.json, { status: "2fa_required", methods: ["totp", "recovery_code"], redirect: "/after/2fa" });
+		assert.ok(res.cookie, "a pending session cookie");
+		assertError(await c.get("/me"), 401, "unauthenticated");
+		const done = recordCookie(await c.post("/login/2fa", { code: totp(secret, { at: Date.now() / 1000 + 30 }) }));
+		assert.equal(done.status, 200, done.text);
+		assert.equal(done.json.status, "authenticated");
+		const me = await c.get("/me");
+		assert.deepEqual(me.json.session.amr, ["email_link", "otp"]);
+		assert.equal(me.json.session.aal, 2);
+		assert.equal(me.json.totpEnabled, true, "a verified account keeps its TOTP");
+		const ev = (await c.get("/me/events")).json.events;
+		assert.deepEqual(ev[0], { ...ev[0], type: "login.success", detail: { method: "magic_link", secondFactor: "totp" } });
+		assert.equal(ev.filter((e) => e.type === "login.success").length, 1, "nothing recorded before the second step");
+		assert.ok(ev.some((e) => e.type === "magic_link.used"));
+		// by code too
+		const m2 = await requestLink(server, acct.email);
+		const byCode = await useCode(server.client(), acct.email, m2.codes[0]);
+		assert.equal(byCode.json.status, "2fa_required");
+		assert.equal("redirect" in byCode.json, false);
+		const metrics = await server.jar.get("/metrics");
+		assert.match(metrics.text, /^latchkey_logins_total\{(?=[^}]*method="magic_link")(?=[^}]*outcome="2fa_required")[^}]*\} [1-9]\d*$/m);
+	});
+
+	test("pre-hijack: TOTP and recovery codes an unverified party set up are removed; the link signs in fully", async () => {
+		const attacker = server.client();
+		const acct = await signup(attacker);
+		await enableTotp(attacker);
+		const m = await requestLink(server, acct.email);
+		const victim = server.client();
+		const res = await useToken(victim, m.token);
+		assert.equal(res.status, 200, res.text);
+		assert.equal(res.json.status, "authenticated", "no second factor is left to owe");
+		const me = await victim.get("/me");
+		assert.equal(me.json.totpEnabled, false);
+		assert.equal(me.json.recoveryCodesRemaining, 0);
+		assert.equal(me.json.hasPassword, false);
+		assertError(await attacker.get("/me"), 401, "unauthenticated");
+		const pw = await login(server.client(), acct.email, acct.password);
+		assertError(pw, 401, "invalid_credentials");
+	});
+
+	test("a full sign-in by magic link cancels a recovery in its waiting period", async () => {
+		const owner = server.client();
+		const acct = await signup(owner);
+		await verifyOwn(server, owner, acct.email);
+		assert.equal((await server.client().post("/auth/recovery", { email: acct.email })).status, 202);
+		const rm = await waitForMail(server.mailDir, { to: acct.email, purpose: "recovery" });
+		const link = rm.links.find((l) => new URL(l).pathname === "/recovery");
+		const r = recordSecret(new URL(link).searchParams.get("token"), "recovery token");
+		assert.equal((await server.client().post("/auth/recovery/start", { token: r })).status, 200);
+		const m = await requestLink(server, acct.email);
+		const c = server.client();
+		assert.equal((await useToken(c, m.token)).status, 200);
+		const ev = (await c.get("/me/events")).json.events;
+		const cancelled = ev.find((e) => e.type === "recovery.cancelled");
+		assert.ok(cancelled, ev.map((e) => e.type).join(","));
+		assert.deepEqual(cancelled.detail, { reason: "sign-in" });
+	});
+});
+
 describe("separate servers", { concurrency: true }, () => {
 	test("expiry: a link and its code stop working after --magic-link-ttl", async () => {
 		const s = await startServer({ args: [...NO_LIMITS, "--magic-link-ttl", "2s"] });
@@ -511,7 +601,7 @@ describe("separate servers", { concurrency: true }, () => {
 		try {
 			const email = uniqueEmail("newcomer");
 			const m = await requestLink(s, email);
-			assert.equal(accountExists(s, email), false, "no account before the link is used");
+			assert.equal(await accountExists(s, email), false, "no account before the link is used");
 			const c = s.client();
 			const res = await useToken(c, m.token);
 			assert.equal(res.status, 200, res.text);
