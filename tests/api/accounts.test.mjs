@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { listMail, waitForMail } from "../lib/mail.mjs";
 import { recordSecret } from "../lib/secrets.mjs";
 import { SESSION_COOKIE, startServer } from "../lib/server.mjs";
-import { login, parseSetCookie, recordCookie, signup, strongPassword, uniqueEmail } from "../lib/api-util.mjs";
+import { login, parseSetCookie, recordCookie, runLatchkey, signup, strongPassword, uniqueEmail } from "../lib/api-util.mjs";
 
 const SESSION_TTL_S = 3600;
 let server;
@@ -383,6 +383,39 @@ describe("login", () => {
 		assert.notEqual(second.cookie, old);
 		assert.equal((await c.get("/me", { cookie: old })).status, 200);
 		assert.equal((await c.get("/me")).status, 200);
+	});
+});
+
+describe("a disabled account (latchkey user disable)", () => {
+	test("sessions revoked, sign-in refused like a wrong password, events; enable brings no session back", async () => {
+		const c = server.client({ headers: { "User-Agent": "disabled-test" } });
+		const acct = await signup(c);
+		const other = server.client();
+		await login(other, acct.email, acct.password);
+		const dis = await runLatchkey(["user", "disable", acct.email, "--data-dir", server.dataDir]);
+		assert.equal(dis.code, 0, dis.stderr);
+		assertError(await c.get("/me"), 401, "unauthenticated");
+		assertError(await other.get("/me"), 401, "unauthenticated");
+		const right = await login(server.client(), acct.email, acct.password);
+		const wrong = await login(server.client(), acct.email, "not-the-password-1");
+		assert.equal(right.status, 401);
+		assert.equal(right.text, wrong.text, "the same body as a wrong password");
+		assert.equal(right.setCookie, null);
+		const en = await runLatchkey(["user", "enable", acct.email, "--data-dir", server.dataDir]);
+		assert.equal(en.code, 0, en.stderr);
+		assertError(await c.get("/me"), 401, "unauthenticated");
+		const d = server.client();
+		assert.equal((await login(d, acct.email, acct.password)).status, 200);
+		const ev = (await d.get("/me/events")).json.events;
+		assert.deepEqual(
+			ev.map((e) => e.type),
+			["login.success", "admin.enabled", "login.failure", "login.failure", "admin.disabled", "login.success"],
+		);
+		assert.equal(ev[3].detail.reason, "disabled");
+		assert.equal(ev[2].detail.reason, undefined);
+		assert.equal(ev[1].ip, null);
+		assert.equal(ev[1].userAgent, null);
+		assert.equal(ev[4].ip, null);
 	});
 });
 

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { startServer } from "../lib/server.mjs";
-import { login, signup, uniqueEmail } from "../lib/api-util.mjs";
+import { login, runLatchkey, signup, uniqueEmail } from "../lib/api-util.mjs";
 
 function assertLimited(res, maxSeconds) {
 	assert.equal(res.status, 429, `expected 429, got ${res.status} ${res.text}`);
@@ -73,6 +73,15 @@ describe("rate limits", { concurrency: true }, () => {
 			assert.equal(ev.length, 200);
 			assert.equal(ev[0].type, "login.success");
 			assert.ok(ev.slice(1).every((e) => e.type === "login.failure"));
+		}));
+
+	test("/login: a disabled account's attempts count as failures", () =>
+		withServer(["--rate-login-account", "2", "--rate-login-ip", "0"], async (s) => {
+			const acct = await signup(s.client());
+			assert.equal((await runLatchkey(["user", "disable", acct.email, "--data-dir", s.dataDir])).code, 0);
+			for (let i = 0; i < 2; i++) assert.equal((await login(s.client(), acct.email, acct.password)).status, 401);
+			assert.equal((await runLatchkey(["user", "enable", acct.email, "--data-dir", s.dataDir])).code, 0);
+			assertLimited(await login(s.client(), acct.email, acct.password), 15 * 60);
 		}));
 
 	test("/login per account: unknown addresses are limited too", () =>
