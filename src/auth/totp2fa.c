@@ -7,8 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/account_recovery.h"
 #include "auth/events.h"
 #include "auth/factors.h"
+#include "auth/lockdown.h"
+#include "auth/notify.h"
 #include "auth/ratelimit.h"
 #include "auth/totp2fa.h"
 #include "core/base32.h"
@@ -50,21 +53,6 @@ lk_totp2fa_setup_clear(struct lk_totp_setup *s)
 	free(s->uri);
 	free(s->svg);
 	sodium_memzero(s, sizeof(*s));
-}
-
-/* Mails a security notification about 2FA to u (API.md "Security notifications"). */
-static void
-notify(struct lk_app *app, const struct lk_user *u, const char *purpose, const char *subject,
-       const char *what, int64_t now)
-{
-	char body[1024];
-
-	snprintf(body, sizeof(body),
-	         "Hello,\n\n%s\n\nIf this was you, there is nothing to do. If it was not, sign in "
-	         "and review your account's security settings, or start account recovery at "
-	         "%s/recovery\n",
-	         what, app->cfg.origin);
-	lk_mail(app, u->email, purpose, subject, body, now);
 }
 
 static int
@@ -478,10 +466,9 @@ lk_totp2fa_enable(struct lk_app *app, const struct lk_user *u, const json_t *cod
 		lk_event_add(app, u->id, "totp.enabled", cl->ip, cl->ua, now,
 		             json_pack("{s:s, s:i, s:i}", "algorithm", lk_totp_alg_name(e.alg),
 		                       "digits", (int)e.digits, "period", (int)e.period));
-		notify(app, u, "totp-enabled", "Two-step verification was turned on",
-		       "Two-step verification with an authenticator app was turned on for your "
-		       "account.",
-		       now);
+		lk_notify(app, u, "totp-enabled",
+		          "Two-step verification with an authenticator app was turned on.", cl->ip,
+		          cl->ua, now);
 	}
 	sodium_memzero(digits, sizeof(digits));
 	enrol_wipe(&e);
@@ -571,10 +558,10 @@ lk_totp2fa_disable(struct lk_app *app, const struct lk_user *u, const char *fiel
 	}
 	lk_event_add(app, u->id, "totp.disabled", cl->ip, cl->ua, now,
 	             json_pack("{s:s}", "with", with));
-	notify(app, u, "totp-disabled", "Two-step verification was turned off",
-	       "Two-step verification was turned off for your account; its recovery codes no "
-	       "longer work.",
-	       now);
+	lk_notify_ex(
+	    app, u, "totp-disabled", "Two-step verification was turned off.",
+	    "The authenticator app and the recovery codes no longer work for this account.", cl->ip,
+	    cl->ua, now);
 	return LK_OK;
 }
 
@@ -604,18 +591,17 @@ int
 lk_totp2fa_regenerate_codes(struct lk_app *app, const struct lk_user *u, const struct lk_client *cl,
                             int64_t now, lk_recovery_set codes)
 {
-	char what[160];
+	char left[80];
 	int rc = replace_if_enabled(app, u->id, now, codes);
 
 	if (rc != LK_OK) {
 		return rc;
 	}
 	lk_event_add(app, u->id, "recovery_codes.regenerated", cl->ip, cl->ua, now, NULL);
-	snprintf(what, sizeof(what),
-	         "New recovery codes were made for your account; the older ones no longer work. "
-	         "%d recovery codes are left.",
+	snprintf(left, sizeof(left), "The older codes no longer work; %d recovery codes are left.",
 	         LK_RECOVERY_CODES);
-	notify(app, u, "recovery-codes-regenerated", "New recovery codes were made", what, now);
+	lk_notify_ex(app, u, "recovery-codes-regenerated", "New recovery codes were made.", left,
+	             cl->ip, cl->ua, now);
 	return LK_OK;
 }
 
@@ -679,7 +665,7 @@ step_failure(struct step_ctx *x, struct lk_2fa_result *out)
 static int
 use_recovery_code(struct step_ctx *x, const json_t *v, struct lk_2fa_result *out)
 {
-	char what[200];
+	char left[80];
 	int rc = lk_recovery_codes_consume(x->app, x->s->user_id, json_string_value(v),
 	                                   json_string_length(v), x->now);
 
@@ -689,11 +675,12 @@ use_recovery_code(struct step_ctx *x, const json_t *v, struct lk_2fa_result *out
 	}
 	lk_event_add(x->app, x->s->user_id, "recovery_code.used", x->cl->ip, x->cl->ua, x->now,
 	             json_pack("{s:I}", "remaining", (json_int_t)out->recovery_remaining));
-	snprintf(what, sizeof(what),
-	         "A recovery code was used to sign in to your account. %lld recovery code%s left.",
+	snprintf(left, sizeof(left), "%lld recovery code%s left.",
 	         (long long)out->recovery_remaining,
 	         out->recovery_remaining == 1 ? " is" : "s are");
-	notify(x->app, &out->user, "recovery-code-used", "A recovery code was used", what, x->now);
+	lk_notify_ex(x->app, &out->user, "recovery-code-used",
+	             "A recovery code was used to sign in to your account.", left, x->cl->ip,
+	             x->cl->ua, x->now);
 	return LK_OK;
 }
 
@@ -739,6 +726,11 @@ step_success(struct step_ctx *x, struct lk_2fa_result *out)
 	lk_event_add(
 	    x->app, x->s->user_id, "login.success", x->cl->ip, x->cl->ua, x->now,
 	    json_pack("{s:s, s:s}", "method", first_factor(x->s->amr), "secondFactor", x->method));
+	/* a completed sign-in: cancels a waiting recovery (API-NOTES 119), lifts a lockdown
+	 * (a second factor was proved), and may be a new device */
+	lk_recovery_cancel_on_signin(x->app, x->s->user_id, x->now);
+	lk_lockdown_clear(x->app, x->s->user_id);
+	lk_notify_signin(x->app, &out->user, x->cl->ip, x->cl->ua, x->now);
 	lk_metrics_login(&x->app->metrics, x->metric, LK_LO_SUCCESS);
 	return LK_DONE;
 }
