@@ -16,6 +16,7 @@
 #include "core/email.h"
 #include "core/password.h"
 #include "core/rc.h"
+#include "core/timefmt.h"
 #include "core/token.h"
 #include "store/store.h"
 
@@ -44,10 +45,22 @@ lk_mail(struct lk_app *app, const char *to, const char *purpose, const char *sub
 	return rc;
 }
 
-static int
-send_verification(struct lk_app *app, const struct lk_user *u, int64_t now)
+/* The client address as an email names it: only the characters of an IP address, so
+ * nothing a proxy header carried can shape the message. */
+static const char *
+mail_ip(const char *ip)
 {
-	char token[LK_TOKEN_LEN + 1], body[1024];
+	if (!ip || !*ip || strspn(ip, "0123456789abcdefABCDEF:.") != strlen(ip)) {
+		return "an unknown address";
+	}
+	return ip;
+}
+
+static int
+send_verification(struct lk_app *app, const struct lk_user *u, const struct lk_client *cl,
+                  int64_t now)
+{
+	char token[LK_TOKEN_LEN + 1], body[1536], when[LK_TIMEFMT_LEN + 1];
 	unsigned char hash[LK_TOKEN_HASH];
 	int rc;
 
@@ -60,13 +73,29 @@ send_verification(struct lk_app *app, const struct lk_user *u, int64_t now)
 	               "INSERT INTO tokens (hash, purpose, user_id, email, created_at, expires_at) "
 	               "VALUES (?1, 'verify-email', ?2, ?3, ?4, ?5)",
 	               p, 5, NULL, NULL, NULL);
+	if (lk_timefmt_format(now, when) == LK_OK) {
+		when[10] = ' '; /* "2026-11-25 17:27:10": no T, no milliseconds */
+		when[19] = '\0';
+	} else {
+		snprintf(when, sizeof(when), "an unknown time");
+	}
 	if (rc == LK_OK) {
-		snprintf(
-		    body, sizeof(body),
-		    "Welcome to latchkey.\n\nConfirm that %s is your address by opening this "
-		    "link and pressing \"Verify email\":\n\n%s/auth/verify-email?token=%s\n\nThe "
-		    "link works for 24 hours. If you did not sign up, ignore this message.\n",
-		    u->email, app->cfg.origin, token);
+		/* The link alone on its own line (API.md "Email"). */
+		snprintf(body, sizeof(body),
+		         "Someone created an account at %s with the address %s.\n"
+		         "\n"
+		         "If it was you, confirm the address by opening this link and pressing "
+		         "\"Verify email\":\n"
+		         "\n"
+		         "%s/auth/verify-email?token=%s\n"
+		         "\n"
+		         "The link works once, within 24 hours.\n"
+		         "\n"
+		         "Signed up at %s UTC from %s.\n"
+		         "If this was not you, ignore this message: the address stays unconfirmed, "
+		         "and whoever owns it can later sign in with a magic link, which removes "
+		         "the password and anything else set up without them.\n",
+		         app->cfg.origin, u->email, app->cfg.origin, token, when, mail_ip(cl->ip));
 		rc =
 		    lk_mail(app, u->email, "verify-email", "Confirm your email address", body, now);
 	}
@@ -128,7 +157,7 @@ lk_account_signup(struct lk_app *app, const char *email, const char *password,
 	                                     out->token, &out->session) != LK_OK) {
 		return LK_FAILED_INTERNAL;
 	}
-	send_verification(app, &out->user, now);
+	send_verification(app, &out->user, cl, now);
 	lk_notify_signin(app, &out->user, cl->ip, cl->ua, now); /* its first device */
 	return LK_DONE;
 }
