@@ -8,7 +8,9 @@
 #include "auth/account_recovery.h"
 #include "auth/events.h"
 #include "auth/jsonutil.h"
+#include "auth/mailer.h"
 #include "auth/notify.h"
+#include "auth/outbox.h"
 #include "auth/ratelimit.h"
 #include "core/email.h"
 #include "core/password.h"
@@ -110,6 +112,44 @@ is_live(const struct rec *r, int64_t now)
 	return now < r->completes_at + LK_RECOVERY_WINDOW_MS;
 }
 
+/* Deletes the unsent reminders of user_id's recoveries that have ended (P-065). */
+static void
+drop_reminders(struct lk_app *app, const char *user_id)
+{
+	struct lk_val p[] = {LK_TEXT(user_id)};
+	lk_db_exec(app->store,
+	           "DELETE FROM outbox WHERE sent_at IS NULL AND id IN (SELECT reminder_outbox_id "
+	           "FROM recoveries WHERE user_id = ?1 AND reminder_outbox_id IS NOT NULL AND "
+	           "(cancelled_at IS NOT NULL OR completed_at IS NOT NULL))",
+	           p, 1, NULL, NULL, NULL);
+}
+
+/* A started recovery reminds the account before it completes: halfway through the wait,
+ * and at most 12 hours before the end; none for waits under 10 minutes, whose "started"
+ * notice is reminder enough. */
+static void
+queue_reminder(struct lk_app *app, const struct lk_user *u, const char *recovery_id,
+               const char *extra, int64_t now, int64_t completes_at)
+{
+	int64_t delay = completes_at - now, due, outbox_id = 0;
+
+	if (delay < 10 * 60 * 1000) {
+		return;
+	}
+	due = now + delay / 2;
+	if (due < completes_at - 12 * HOUR_MS) {
+		due = completes_at - 12 * HOUR_MS;
+	}
+	if (lk_notify_at(app, u, "recovery-reminder",
+	                 "Reminder: account recovery for your account is about to complete.", extra,
+	                 NULL, NULL, now, due, &outbox_id) == LK_OK) {
+		struct lk_val p[] = {LK_TEXT(recovery_id), LK_INT(outbox_id)};
+		lk_db_exec(app->store,
+		           "UPDATE recoveries SET reminder_outbox_id = ?2 WHERE id = ?1", p, 2,
+		           NULL, NULL, NULL);
+	}
+}
+
 static void
 describe_delay(int64_t ms, char *out, size_t cap)
 {
@@ -134,44 +174,38 @@ lk_recovery_request(struct lk_app *app, const char *email, const struct lk_clien
 	unsigned char hash[LK_TOKEN_HASH];
 	size_t norm_len;
 	struct lk_user u;
-	int64_t retry = 0;
-	enum lk_recovery_result res = LK_RECOVERY_OK;
+	int64_t retry = 0, recent = 0;
+	int found, send;
+	enum lk_recovery_result res = LK_RECOVERY_INTERNAL;
 
 	memset(out, 0, sizeof(*out));
 	if (lk_email_normalize(email, strlen(email), norm, &norm_len) != LK_OK) {
 		return LK_RECOVERY_BAD_EMAIL;
 	}
+	/* Past the address limit: 429, not counted (as for magic links, API-NOTES 84). */
 	snprintf(ip_bucket, sizeof(ip_bucket), "recovery-ip:%s", cl->ip);
 	if (lk_rate_check(app, ip_bucket, app->cfg.rate_mail_ip, HOUR_MS, now, &retry) ==
 	    LK_E_LOCKED) {
 		out->retry_after = retry;
 		return LK_RECOVERY_LIMITED;
 	}
-	lk_rate_hit(app, ip_bucket, now);
-	/* The per-address budget is separate from the magic links' (API.md rate limits). */
+	/* The per-email budget is the recoveries' own (API.md rate limits) and counts every
+	 * accepted request, account or not; past it, 202 and nothing sent. */
 	snprintf(mail_bucket, sizeof(mail_bucket), "recovery-email:%s", norm);
-	if (lk_rate_check(app, mail_bucket, app->cfg.rate_mail_email, HOUR_MS, now, &retry) ==
-	    LK_E_LOCKED) {
-		return LK_RECOVERY_OK;
-	}
-	lk_rate_hit(app, mail_bucket, now);
-	if (lk_user_by_email(app, norm, &u) != LK_OK || u.disabled) {
-		return LK_RECOVERY_OK; /* API-NOTES 120: 202, nothing sent */
-	}
-	if (lk_token_new(token) != LK_OK) {
+	if (lk_rate_count(app, mail_bucket, HOUR_MS, now, &recent) != LK_OK) {
 		return LK_RECOVERY_INTERNAL;
 	}
-	lk_token_hash(token, LK_TOKEN_LEN, hash);
-	lk_token_random_b64url(16, id, sizeof(id));
-	struct lk_val p[] = {LK_TEXT(id), LK_TEXT(u.id), LK_BLOB(hash, sizeof(hash)), LK_INT(now),
-	                     LK_INT(now + LK_RECOVERY_START_TTL_MS)};
-	if (lk_db_exec(app->store,
-	               "INSERT INTO recoveries (id, user_id, request_hash, requested_at, start_by) "
-	               "VALUES (?1, ?2, ?3, ?4, ?5)",
-	               p, 5, NULL, NULL, NULL) != LK_OK) {
-		res = LK_RECOVERY_INTERNAL;
+	found = lk_user_by_email(app, norm, &u) == LK_OK;
+	/* API-NOTES 120: nothing for an unknown or disabled account */
+	send = found && !u.disabled &&
+	       (app->cfg.rate_mail_email <= 0 || recent < app->cfg.rate_mail_email);
+
+	/* The secret and the message are made whatever happens next, so that a known and an
+	 * unknown address cost the request about the same work (SECURITY-PROBES P-058). */
+	if (lk_token_new(token) != LK_OK || lk_token_random_b64url(16, id, sizeof(id)) != LK_OK) {
 		goto out;
 	}
+	lk_token_hash(token, LK_TOKEN_LEN, hash);
 	describe_delay(app->cfg.recovery_delay, delay, sizeof(delay));
 	snprintf(body, sizeof(body),
 	         "Someone asked to recover the latchkey account %s because every way of signing "
@@ -182,12 +216,39 @@ lk_recovery_request(struct lk_app *app, const char *email, const struct lk_clien
 	         "which we email this address a link to cancel it, and signing in normally "
 	         "cancels it.\n\nIf you did not ask for this, ignore this email: nothing changes "
 	         "unless the link is used.\n",
-	         u.email, app->cfg.origin, token, delay);
-	if (lk_mail(app, u.email, "recovery", "Recover your account", body, now) != LK_OK) {
-		res = LK_RECOVERY_INTERNAL;
+	         norm, app->cfg.origin, token, delay);
+
+	if (lk_db_begin(app->store) != LK_OK) {
 		goto out;
 	}
-	lk_event_add(app, u.id, "recovery.requested", cl->ip, cl->ua, now, NULL);
+	if (lk_rate_hit(app, ip_bucket, now) != LK_OK ||
+	    lk_rate_hit(app, mail_bucket, now) != LK_OK) {
+		goto rollback;
+	}
+	if (send) {
+		struct lk_val p[] = {LK_TEXT(id), LK_TEXT(u.id), LK_BLOB(hash, sizeof(hash)),
+		                     LK_INT(now), LK_INT(now + LK_RECOVERY_START_TTL_MS)};
+		if (lk_db_exec(app->store,
+		               "INSERT INTO recoveries (id, user_id, request_hash, requested_at, "
+		               "start_by) VALUES (?1, ?2, ?3, ?4, ?5)",
+		               p, 5, NULL, NULL, NULL) != LK_OK ||
+		    lk_outbox_queue(app->store, now, u.email, "recovery", "Recover your account",
+		                    body, NULL) != LK_OK ||
+		    lk_event_add(app, u.id, "recovery.requested", cl->ip, cl->ua, now, NULL) !=
+		        LK_OK) {
+			goto rollback;
+		}
+	}
+	if (lk_db_commit(app->store) != LK_OK) {
+		goto out;
+	}
+	if (send && app->mailer) {
+		lk_mailer_kick(app->mailer);
+	}
+	res = LK_RECOVERY_OK;
+	goto out;
+rollback:
+	lk_db_rollback(app->store);
 out:
 	sodium_memzero(token, sizeof(token));
 	sodium_memzero(body, sizeof(body));
@@ -271,6 +332,8 @@ lk_recovery_start(struct lk_app *app, const char *token, const struct lk_client 
 	cancel_paragraph(app, ctoken, out->completes_at, extra, sizeof(extra));
 	lk_notify_ex(app, &u, "recovery-started", "Account recovery was started for your account.",
 	             extra, cl->ip, cl->ua, now);
+	queue_reminder(app, &u, r.id, extra, now, out->completes_at);
+	drop_reminders(app, u.id);
 	res = LK_RECOVERY_OK;
 out:
 	sodium_memzero(ctoken, sizeof(ctoken));
@@ -316,6 +379,7 @@ lk_recovery_cancel(struct lk_app *app, const char *token, const struct lk_client
 	}
 	lk_event_add(app, r.user_id, "recovery.cancelled", cl->ip, cl->ua, now,
 	             json_pack("{s:s}", "reason", "link"));
+	drop_reminders(app, r.user_id);
 	if (lk_user_by_id(app, r.user_id, &u) == LK_OK) {
 		lk_notify(app, &u, "recovery-cancelled",
 		          "Account recovery for your account was cancelled.", cl->ip, cl->ua, now);
@@ -395,6 +459,7 @@ lk_recovery_complete(struct lk_app *app, const char *token, const char *new_pass
 	           "UPDATE recoveries SET cancelled_at = ?3, cancel_reason = 'superseded' WHERE "
 	           "user_id = ?1 AND id <> ?2 AND cancelled_at IS NULL AND completed_at IS NULL",
 	           c, 3, NULL, NULL, NULL);
+	drop_reminders(app, u->id);
 	if (lk_session_create(app, u->id, 1, "email_link", cl->ip, cl->ua, now, out->signin.token,
 	                      &out->signin.session) != LK_OK) {
 		goto out;
@@ -448,6 +513,7 @@ lk_recovery_cancel_on_signin(struct lk_app *app, const char *user_id, int64_t no
 	if (rc != LK_OK || l.n == 0) {
 		return rc;
 	}
+	drop_reminders(app, user_id);
 	for (int i = 0; i < l.n; i++) {
 		lk_event_add(app, user_id, "recovery.cancelled", NULL, NULL, now,
 		             json_pack("{s:s}", "reason", "sign-in"));
@@ -474,6 +540,9 @@ lk_recovery_cancel_all(struct lk_app *app, const char *user_id, const char *reas
 	                p, 3, NULL, NULL, &changes);
 	if (n) {
 		*n = changes;
+	}
+	if (rc == LK_OK && changes > 0) {
+		drop_reminders(app, user_id);
 	}
 	return rc;
 }

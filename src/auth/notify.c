@@ -8,7 +8,9 @@
 
 #include "auth/accounts.h"
 #include "auth/jsonutil.h"
+#include "auth/mailer.h"
 #include "auth/notify.h"
+#include "auth/outbox.h"
 #include "core/rc.h"
 #include "core/token.h"
 #include "store/store.h"
@@ -29,8 +31,9 @@ printable(const char *in, char *out, size_t cap)
 }
 
 int
-lk_notify_ex(struct lk_app *app, const struct lk_user *user, const char *purpose, const char *what,
-             const char *extra, const char *ip, const char *ua, int64_t now)
+lk_notify_at(struct lk_app *app, const struct lk_user *user, const char *purpose, const char *what,
+             const char *extra, const char *ip, const char *ua, int64_t now, int64_t due,
+             int64_t *outbox_id)
 {
 	char token[LK_TOKEN_LEN + 1], when[40], shown_ip[80], shown_ua[SHOWN_UA_MAX + 1];
 	char subject[160], *body = NULL;
@@ -43,7 +46,7 @@ lk_notify_ex(struct lk_app *app, const struct lk_user *user, const char *purpose
 	}
 	lk_token_hash(token, LK_TOKEN_LEN, hash);
 	struct lk_val p[] = {LK_BLOB(hash, sizeof(hash)), LK_TEXT(user->id), LK_TEXT(user->email),
-	                     LK_INT(now), LK_INT(now + LK_LOCKDOWN_TTL_MS)};
+	                     LK_INT(now), LK_INT(due + LK_LOCKDOWN_TTL_MS)};
 	if (lk_db_exec(app->store,
 	               "INSERT INTO tokens (hash, purpose, user_id, email, created_at, expires_at) "
 	               "VALUES (?1, 'lockdown', ?2, ?3, ?4, ?5)",
@@ -55,7 +58,7 @@ lk_notify_ex(struct lk_app *app, const struct lk_user *user, const char *purpose
 		rc = LK_E_NOMEM;
 		goto out;
 	}
-	lk_iso_time(now, when, sizeof(when));
+	lk_iso_time(now, when, sizeof(when)); /* when the change happened */
 	printable(ip, shown_ip, sizeof(shown_ip));
 	printable(ua, shown_ua, sizeof(shown_ua));
 	snprintf(subject, sizeof(subject), "%.150s", what);
@@ -70,7 +73,10 @@ lk_notify_ex(struct lk_app *app, const struct lk_user *user, const char *purpose
 	         ip ? (shown_ip[0] ? shown_ip : "(unknown)") : "(command line)",
 	         ua ? (shown_ua[0] ? shown_ua : "(unknown)") : "(command line)", extra ? extra : "",
 	         extra ? "\n\n" : "", app->cfg.origin, token);
-	rc = lk_mail(app, user->email, purpose, subject, body, now);
+	rc = lk_outbox_queue(app->store, due, user->email, purpose, subject, body, outbox_id);
+	if (rc == LK_OK && app->mailer) {
+		lk_mailer_kick(app->mailer);
+	}
 out:
 	sodium_memzero(token, sizeof(token));
 	if (body) {
@@ -78,6 +84,13 @@ out:
 		free(body);
 	}
 	return rc;
+}
+
+int
+lk_notify_ex(struct lk_app *app, const struct lk_user *user, const char *purpose, const char *what,
+             const char *extra, const char *ip, const char *ua, int64_t now)
+{
+	return lk_notify_at(app, user, purpose, what, extra, ip, ua, now, now, NULL);
 }
 
 int

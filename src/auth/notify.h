@@ -28,6 +28,13 @@ int lk_notify(struct lk_app *app, const struct lk_user *user, const char *purpos
 int lk_notify_ex(struct lk_app *app, const struct lk_user *user, const char *purpose,
                  const char *what, const char *extra, const char *ip, const char *ua, int64_t now);
 
+/* Like lk_notify_ex, but the email is due at due (>= now; it is queued now and the mail
+ * worker sends it then) and its lockdown link lasts until due + 7 days. *outbox_id (may be
+ * NULL) receives the outbox row, so a caller may delete it while unsent. */
+int lk_notify_at(struct lk_app *app, const struct lk_user *user, const char *purpose,
+                 const char *what, const char *extra, const char *ip, const char *ua, int64_t now,
+                 int64_t due, int64_t *outbox_id);
+
 /* Records that user signed in fully from (ip, ua). When that pair is new for the account
  * and the account had signed in from another device before, emails a "new sign-in"
  * notification. The first device of an account (its signup) is recorded silently. Call on

@@ -2,6 +2,8 @@
 // start, cancel and complete with a short --recovery-delay, cancel by a full sign-in, the
 // effects on factors and sessions, and the assurance level a completed recovery gives.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startServer } from "../lib/server.mjs";
 import { assertNoMail, listMail, waitForMail } from "../lib/mail.mjs";
@@ -283,5 +285,44 @@ describe("rate limit per client address", () => {
 		} finally {
 			await s.stop();
 		}
+	});
+});
+
+describe("reminder before completion (SECURITY-PROBES P-065)", () => {
+	// The outbox row of the reminder, read from the SQLite file the server uses.
+	function reminders(s, email) {
+		const py = "import sqlite3,sys,json;c=sqlite3.connect(sys.argv[1]);print(json.dumps(c.execute(\"SELECT next_attempt_at, sent_at FROM outbox WHERE recipient=? AND purpose='recovery-reminder'\",(sys.argv[2],)).fetchall()))";
+		return JSON.parse(execFileSync("/usr/bin/python3", ["-c", py, path.join(s.dataDir, "latchkey.db"), email], { encoding: "utf8" }));
+	}
+
+	test("a long wait queues a reminder halfway; ending the recovery drops it unsent", async () => {
+		const s = await startServer({ args: ["--recovery-delay", "20m"] });
+		try {
+			const c = s.client();
+			const { email } = await signup(c);
+			assert.equal((await c.post("/auth/recovery", { email })).status, 202);
+			const m = await waitForMail(s.mailDir, { to: email, purpose: "recovery" });
+			recordSecret(m.token, "recovery token");
+			const t0 = Date.now();
+			const start = await c.post("/auth/recovery/start", { token: m.token });
+			assert.equal(start.status, 200, start.text);
+			const rows = reminders(s, email);
+			assert.equal(rows.length, 1);
+			const [due, sent] = rows[0];
+			assert.equal(sent, null);
+			assert.ok(Math.abs(due - (t0 + 10 * 60 * 1000)) < 5000, `due ${due - t0} ms after start`);
+			assert.equal((await c.post("/auth/recovery/cancel", { token: m.token })).status, 200);
+			assert.deepEqual(reminders(s, email), []);
+		} finally {
+			await s.stop();
+		}
+	});
+
+	test("a short wait sends no reminder", async () => {
+		const { email } = await signup(server.client());
+		const { token } = await requestRecovery(email);
+		await startRecovery(token);
+		await sleep(600);
+		assert.deepEqual(reminders(server, email), []);
 	});
 });
