@@ -227,12 +227,30 @@ find(const char *name, size_t n)
 	return NULL;
 }
 
+/* 1 when argv names the option (--name or --name=value). */
 static int
-from_env(struct lk_config *cfg)
+on_command_line(const char *name, int argc, char **argv)
+{
+	size_t n = strlen(name);
+
+	for (int i = 1; i < argc; i++) {
+		if (strncmp(argv[i], "--", 2) == 0 && strncmp(argv[i] + 2, name, n) == 0 &&
+		    (argv[i][2 + n] == '\0' || argv[i][2 + n] == '=')) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+from_env(struct lk_config *cfg, int argc, char **argv)
 {
 	char var[64];
 
 	for (int i = 0; i < N_OPTS; i++) {
+		if (on_command_line(opts[i].name, argc, argv)) {
+			continue; /* the command line wins, even over a malformed variable */
+		}
 		snprintf(var, sizeof(var), "LATCHKEY_%s", opts[i].name);
 		for (char *p = var; *p; p++) {
 			*p = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
@@ -542,7 +560,8 @@ int
 lk_options_parse(struct lk_config *cfg, int argc, char **argv)
 {
 	defaults(cfg);
-	if (from_env(cfg) != 0 || from_argv(cfg, argc, argv, 0, NULL) != 0 || check(cfg) != 0) {
+	if (from_env(cfg, argc, argv) != 0 || from_argv(cfg, argc, argv, 0, NULL) != 0 ||
+	    check(cfg) != 0) {
 		lk_options_free(cfg);
 		return -1;
 	}

@@ -112,6 +112,11 @@ describe("serve options", { concurrency: true }, () => {
 		assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
 		assert.match(r.stderr, /totp-skew|TOTP_SKEW/);
 	});
+	test("the command line wins even over a malformed LATCHKEY_ variable", async () => {
+		const s = await startServer({ args: ["--totp-skew", "2"], env: { LATCHKEY_TOTP_SKEW: "99" } });
+		const { code } = await s.stop();
+		assert.equal(code, 0);
+	});
 	test("accepted edge values start the server", async () => {
 		const s = await startServer({
 			args: ["--sudo-ttl", "0s", "--recovery-delay", "0s", "--session-ttl", "1h30m", "--session-idle-ttl", "90", "--totp-skew", "10", "--totp-algorithm", "sha256", "--totp-digits", "8", "--totp-period", "1h", "--issuer", "Acme Corp", "--rate-login-ip", "0"],
