@@ -47,8 +47,8 @@
 	}
 	class Cancelled extends Error {}
 
-	async function api(method, path, body) {
-		const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+	async function api(method, path, body, signal) {
+		const init = { method, credentials: "same-origin", headers: { Accept: "application/json" }, signal };
 		if (body !== undefined) {
 			init.headers["Content-Type"] = "application/json";
 			init.body = JSON.stringify(body);
@@ -56,7 +56,8 @@
 		let res;
 		try {
 			res = await fetch(path, init);
-		} catch {
+		} catch (e) {
+			if (e && e.name === "AbortError") throw e;
 			throw new ApiError(0, { error: "network", message: "Could not reach the server. Check your connection and try again." });
 		}
 		const text = await res.text();
@@ -228,32 +229,25 @@
 	/* ---- /login ---- */
 
 	function pageLogin() {
-		let autofill = null; /* {controller, done} of the conditional-mediation request */
-
-		async function startAutofill() {
+		/* Passkey autofill: a conditional-mediation get() started on load; the passkey button
+		 * aborts it (and waits for it to settle) before its own get(). */
+		const autofill = new AbortController();
+		const autofillDone = (async () => {
 			if (!window.PublicKeyCredential || typeof PublicKeyCredential.isConditionalMediationAvailable !== "function") return;
-			if (!(await PublicKeyCredential.isConditionalMediationAvailable())) return;
-			const controller = new AbortController();
-			const done = (async () => {
-				/* Until the person picks a passkey, failures (aborted, rate limited) stay quiet. */
-				let response;
-				try {
-					const options = await api("POST", "/auth/passkey/options", {});
-					if (controller.signal.aborted) return;
-					response = await passkeyGet(options, { mediation: "conditional", signal: controller.signal });
-				} catch {
-					return;
-				}
-				afterSignIn(await api("POST", "/auth/passkey/verify", { response }));
-			})().catch((e) => showError(e));
-			autofill = { controller, done };
-		}
+			let response;
+			/* Until the person picks a passkey, failures (aborted, rate limited) stay quiet. */
+			try {
+				if (!(await PublicKeyCredential.isConditionalMediationAvailable()) || autofill.signal.aborted) return;
+				const options = await api("POST", "/auth/passkey/options", {}, autofill.signal);
+				response = await passkeyGet(options, { mediation: "conditional", signal: autofill.signal });
+			} catch {
+				return;
+			}
+			afterSignIn(await api("POST", "/auth/passkey/verify", { response }));
+		})().catch((e) => showError(e));
 		async function stopAutofill() {
-			if (!autofill) return;
-			const { controller, done } = autofill;
-			autofill = null;
-			controller.abort();
-			await done; /* let the browser settle the aborted get() before starting another */
+			autofill.abort();
+			await autofillDone;
 		}
 
 		onSubmit($("#login-form"), async () => {
@@ -294,8 +288,6 @@
 			say("");
 			$("#email").focus();
 		});
-
-		startAutofill().catch(() => {});
 	}
 
 	/* ---- /login/2fa ---- */
