@@ -8,6 +8,7 @@
 
 #include "auth/app.h"
 #include "auth/metrics.h"
+#include "core/strbuf.h"
 
 static const double bucket_s[LK_METRIC_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
                                                    0.025,  0.05,  0.1,    0.5,   2.5};
@@ -78,57 +79,15 @@ lk_metrics_login(struct lk_metrics *m, enum lk_login_method method, enum lk_logi
 	atomic_fetch_add(&m->logins[method][outcome], 1);
 }
 
-struct buf {
-	char *p;
-	size_t len, cap;
-	int failed;
-};
-
-static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-put(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->failed) {
-		return;
-	}
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->failed = 1;
-			return;
-		}
-		if ((size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		char *np = realloc(b->p, b->cap * 2 + (size_t)n);
-		if (!np) {
-			b->failed = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = b->cap * 2 + (size_t)n;
-	}
-}
-
 char *
 lk_metrics_render(struct lk_metrics *m)
 {
-	struct buf b = {malloc(8192), 0, 8192, 0};
+	struct lk_strbuf b = {0};
 
-	if (!b.p) {
-		return NULL;
-	}
-	b.p[0] = '\0';
-	put(&b, "# HELP latchkey_up 1 while the server runs.\n# TYPE latchkey_up "
-	        "gauge\nlatchkey_up 1\n");
-	put(&b, "# HELP latchkey_http_requests_total HTTP requests by method, route and status.\n"
+	lk_strbuf_printf(&b, "# HELP latchkey_up 1 while the server runs.\n# TYPE latchkey_up "
+	                     "gauge\nlatchkey_up 1\n");
+	lk_strbuf_printf(
+	    &b, "# HELP latchkey_http_requests_total HTTP requests by method, route and status.\n"
 	        "# TYPE latchkey_http_requests_total counter\n");
 	for (int i = 0; i < LK_METRIC_ROUTES; i++) {
 		struct lk_route_metrics *rm = &m->routes[i];
@@ -139,7 +98,8 @@ lk_metrics_render(struct lk_metrics *m)
 			for (int si = 1; si <= 5; si++) {
 				uint64_t v = atomic_load(&rm->by_method_status[mi][si]);
 				if (v) {
-					put(&b,
+					lk_strbuf_printf(
+					    &b,
 					    "latchkey_http_requests_total{method=\"%s\",route=\"%"
 					    "s\","
 					    "status=\"%dxx\"} %llu\n",
@@ -148,8 +108,9 @@ lk_metrics_render(struct lk_metrics *m)
 			}
 		}
 	}
-	put(&b, "# HELP latchkey_http_request_duration_seconds Time to answer, by route.\n"
-	        "# TYPE latchkey_http_request_duration_seconds histogram\n");
+	lk_strbuf_printf(&b,
+	                 "# HELP latchkey_http_request_duration_seconds Time to answer, by route.\n"
+	                 "# TYPE latchkey_http_request_duration_seconds histogram\n");
 	for (int i = 0; i < LK_METRIC_ROUTES; i++) {
 		struct lk_route_metrics *rm = &m->routes[i];
 		uint64_t cum = 0;
@@ -158,12 +119,14 @@ lk_metrics_render(struct lk_metrics *m)
 		}
 		for (int k = 0; k < LK_METRIC_BUCKETS; k++) {
 			cum += atomic_load(&rm->buckets[k]);
-			put(&b,
+			lk_strbuf_printf(
+			    &b,
 			    "latchkey_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} "
 			    "%llu\n",
 			    rm->route, bucket_s[k], (unsigned long long)cum);
 		}
-		put(&b,
+		lk_strbuf_printf(
+		    &b,
 		    "latchkey_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n"
 		    "latchkey_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
 		    "latchkey_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
@@ -171,18 +134,16 @@ lk_metrics_render(struct lk_metrics *m)
 		    (double)atomic_load(&rm->sum_us) / 1e6, rm->route,
 		    (unsigned long long)atomic_load(&rm->count));
 	}
-	put(&b, "# HELP latchkey_logins_total Sign-in attempts by method and outcome.\n"
-	        "# TYPE latchkey_logins_total counter\n");
+	lk_strbuf_printf(&b,
+	                 "# HELP latchkey_logins_total Sign-in attempts by method and outcome.\n"
+	                 "# TYPE latchkey_logins_total counter\n");
 	for (int i = 0; i < LK_LM_COUNT; i++) {
 		for (int o = 0; o < LK_LO_COUNT; o++) {
-			put(&b, "latchkey_logins_total{method=\"%s\",outcome=\"%s\"} %llu\n",
+			lk_strbuf_printf(
+			    &b, "latchkey_logins_total{method=\"%s\",outcome=\"%s\"} %llu\n",
 			    login_methods[i], login_outcomes[o],
 			    (unsigned long long)atomic_load(&m->logins[i][o]));
 		}
 	}
-	if (b.failed) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
+	return lk_strbuf_take(&b, NULL);
 }

@@ -10,50 +10,13 @@
 #include <qrencode.h>
 
 #include "core/qr.h"
-
-struct buf {
-	char *p;
-	size_t len, cap;
-	int failed;
-};
-
-__attribute__((format(printf, 2, 3))) static void
-put(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->failed) {
-		return;
-	}
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->failed = 1;
-			return;
-		}
-		if ((size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t ncap = b->cap * 2 + (size_t)n;
-		char *np = realloc(b->p, ncap);
-		if (!np) {
-			b->failed = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = ncap;
-	}
-}
+#include "core/strbuf.h"
 
 lk_rc
 lk_qr_svg(const char *text, char **out_svg, size_t *out_len)
 {
 	QRcode *qr = NULL;
-	struct buf b = {0};
+	struct lk_strbuf b = {0};
 	int w, size;
 	lk_rc rc = LK_E_NOMEM;
 
@@ -75,15 +38,11 @@ lk_qr_svg(const char *text, char **out_svg, size_t *out_len)
 	}
 	w = qr->width;
 	size = w + 2 * LK_QR_QUIET_ZONE;
-	b.cap = 4096;
-	if (!(b.p = malloc(b.cap))) {
-		goto out;
-	}
-	put(&b,
-	    "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
-	    "shape-rendering=\"crispEdges\">"
-	    "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/><path fill=\"#000\" d=\"",
-	    size, size, size, size);
+	lk_strbuf_printf(&b,
+	                 "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+	                 "shape-rendering=\"crispEdges\">"
+	                 "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/><path fill=\"#000\" d=\"",
+	                 size, size, size, size);
 	for (int y = 0; y < w; y++) {
 		for (int x = 0; x < w;) {
 			/* bit 0 of each byte: dark module */
@@ -95,23 +54,18 @@ lk_qr_svg(const char *text, char **out_svg, size_t *out_len)
 			while (x + run < w && (qr->data[y * w + x + run] & 1)) {
 				run++;
 			}
-			put(&b, "M%d %dh%dv1h-%dz", x + LK_QR_QUIET_ZONE, y + LK_QR_QUIET_ZONE, run,
-			    run);
+			lk_strbuf_printf(&b, "M%d %dh%dv1h-%dz", x + LK_QR_QUIET_ZONE,
+			                 y + LK_QR_QUIET_ZONE, run, run);
 			x += run;
 		}
 	}
-	put(&b, "\"/></svg>\n");
-	if (b.failed) {
+	lk_strbuf_printf(&b, "\"/></svg>\n");
+	if (!(*out_svg = lk_strbuf_take(&b, out_len))) {
 		goto out;
 	}
-	*out_svg = b.p;
-	if (out_len) {
-		*out_len = b.len;
-	}
-	b.p = NULL;
 	rc = LK_OK;
 out:
-	free(b.p);
+	free(lk_strbuf_take(&b, NULL));
 	QRcode_free(qr);
 	return rc;
 }

@@ -1,23 +1,9 @@
 /* redirect.c: open-redirect defence for client-supplied paths (untrusted input that ends
  * up in a browser's location). */
+#include "core/hex.h"
 #include "core/limits.h"
 #include "core/redirect.h"
 #include "core/utf8.h"
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
 
 /* The shape rule applied to both forms. */
 static lk_rc
@@ -63,8 +49,8 @@ lk_redirect_check(const char *s, size_t s_len)
 			if (s_len - i < 3) {
 				return LK_E_MALFORMED;
 			}
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
+			hi = lk_hex_digit(s[i + 1]);
+			lo = lk_hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0) {
 				return LK_E_MALFORMED;
 			}

@@ -6,24 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "core/limits.h"
 #include "core/utf8.h"
 #include "http/body.h"
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
 
 /* The code unit of a \uXXXX escape at s (s[0] == '\\'), or -1. */
 static long
@@ -35,7 +21,7 @@ escape_unit(const char *s, size_t left)
 		return -1;
 	}
 	for (int i = 2; i < 6; i++) {
-		int h = hexval(s[i]);
+		int h = lk_hex_digit(s[i]);
 		if (h < 0) {
 			return -1;
 		}
