@@ -72,7 +72,7 @@ describe("latchkey user list and show", () => {
 			["user", "show", email.toUpperCase(), "--data-dir", server.dataDir],
 			["user", "--data-dir", server.dataDir, "show", email],
 			["user", "show", `--data-dir=${server.dataDir}`, email],
-			["user", "show", email, "--db", `sqlite:${path.join(server.dataDir, "latchkey.db")}`],
+			["user", "show", email, "--db", server.dbUrl || `sqlite:${path.join(server.dataDir, "latchkey.db")}`],
 		]) {
 			const res = await runLatchkey(args);
 			assert.equal(res.code, 0, `${args.join(" ")}: ${res.stderr}`);
