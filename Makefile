@@ -24,7 +24,7 @@ LIB_SRC := $(filter-out src/cli/main.c,$(wildcard src/core/*.c src/core/webauthn
            src/auth/*.c src/store/*.c src/http/*.c src/cli/*.c))
 LIB_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/gen/embedded.o
 UNIT    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
-EMBED   := $(sort $(wildcard web/*)) $(sort $(wildcard src/store/migrations/*.sql)) data/common-passwords.txt
+EMBED   := $(sort $(wildcard web/*)) $(sort $(wildcard src/store/migrations/*.sql)) data/common-passwords.txt data/aaguids.json
 
 .PHONY: all asan test run bench fuzz format format-check clean unit
 all: $(BUILD)/latchkey $(UNIT)

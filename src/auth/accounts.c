@@ -338,6 +338,8 @@ lk_account_prehijack_reset(struct lk_app *app, const char *user_id, int64_t *rev
 	    "DELETE FROM totp WHERE user_id = ?1",
 	    "DELETE FROM totp_setup WHERE user_id = ?1",
 	    "DELETE FROM recovery_codes WHERE user_id = ?1",
+	    "DELETE FROM passkeys WHERE user_id = ?1",
+	    "DELETE FROM webauthn_challenges WHERE user_id = ?1",
 	};
 	int rc;
 

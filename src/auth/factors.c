@@ -1,11 +1,12 @@
 /* factors.c: the account's second factors as /me reports them, and re-authentication
  * with them. TOTP codes are checked by auth/totp2fa.c (replay rule included, API-NOTES
- * 51); passkeys are not there yet, so a passkey cannot prove anything (API-NOTES 50). */
+ * 51); passkeys by auth/passkeys.c (UP required, UV not: API-NOTES 100). */
 #include <stdio.h>
 #include <string.h>
 
 #include "auth/events.h"
 #include "auth/factors.h"
+#include "auth/passkeys.h"
 #include "auth/ratelimit.h"
 #include "auth/recovery_codes.h"
 #include "auth/totp2fa.h"
@@ -14,24 +15,23 @@
 int
 lk_factors_passkey_count(struct lk_app *app, const char *user_id, int64_t *n)
 {
-	(void)app;
-	(void)user_id;
-	*n = 0;
-	return LK_OK;
+	return lk_passkey_count(app, user_id, n);
 }
 
 int
 lk_factors_passkey_2fa(struct lk_app *app, const struct lk_session *s, const json_t *response,
                        int64_t now, char amr[16], char check[32], char message[160])
 {
-	(void)app;
-	(void)s;
-	(void)response;
-	(void)now;
-	amr[0] = '\0';
-	check[0] = '\0';
-	snprintf(message, 160, "passkey: not available");
-	return LK_E_VERIFY;
+	/* the client of the pending session's sign-in (events of this step) */
+	struct lk_client cl = {s->ip, s->user_agent};
+	struct lk_wa_error err;
+	const char *proved = NULL;
+	int rc = lk_passkey_verify_step(app, LK_PASSKEY_2FA, s, response, &cl, now, &proved, &err);
+
+	snprintf(amr, 16, "%s", rc == LK_OK ? proved : "");
+	snprintf(check, 32, "%s", rc == LK_OK ? "" : err.check);
+	snprintf(message, 160, "%.159s", rc == LK_OK ? "" : err.message);
+	return rc;
 }
 
 int
@@ -50,11 +50,13 @@ lk_factors_get(struct lk_app *app, const char *user_id, struct lk_factors *out)
 	return lk_factors_passkey_count(app, user_id, &out->passkeys);
 }
 
-/* Proves the factor: LK_OK with *amr set, LK_E_VERIFY, or a storage failure. */
+/* Proves the factor: LK_OK with *amr set, LK_E_VERIFY (a passkey's check in err), or a
+ * storage failure. */
 static int
 reauth_prove(struct lk_app *app, struct lk_session *s, const char *field, json_t *value,
-             int64_t now, char amr[16])
+             const struct lk_client *cl, int64_t now, char amr[16], struct lk_wa_error *err)
 {
+	const char *proved = NULL;
 	int rc;
 
 	if (strcmp(field, "code") == 0) {
@@ -62,19 +64,23 @@ reauth_prove(struct lk_app *app, struct lk_session *s, const char *field, json_t
 		rc = lk_totp2fa_check(app, s->user_id, value, now);
 		return rc == LK_E_NOTFOUND ? LK_E_VERIFY : rc; /* API-NOTES 50 */
 	}
-	/* HOOK: the passkey module adds its reauth check here. */
-	amr[0] = '\0';
-	return LK_E_VERIFY;
+	rc = lk_passkey_verify_step(app, LK_PASSKEY_REAUTH, s, value, cl, now, &proved, err);
+	snprintf(amr, 16, "%s", rc == LK_OK ? proved : "");
+	return rc;
 }
 
 enum lk_outcome
 lk_factors_reauth(struct lk_app *app, struct lk_session *s, const char *field, json_t *value,
-                  const struct lk_client *cl, int64_t now, int64_t *retry_after)
+                  const struct lk_client *cl, int64_t now, int64_t *retry_after,
+                  struct lk_wa_error *why)
 {
 	const char *method = strcmp(field, "code") == 0 ? "totp" : "passkey";
 	char bucket[64], amr[16];
+	json_t *detail;
 	int rc;
 
+	why->check = "";
+	why->message[0] = '\0';
 	if (strcmp(field, "code") == 0 && !lk_totp2fa_code_type_ok(value)) {
 		return LK_BAD_EMAIL;
 	}
@@ -87,7 +93,7 @@ lk_factors_reauth(struct lk_app *app, struct lk_session *s, const char *field, j
 	                  retry_after) == LK_E_LOCKED) {
 		return LK_LIMITED;
 	}
-	rc = reauth_prove(app, s, field, value, now, amr);
+	rc = reauth_prove(app, s, field, value, cl, now, amr, why);
 	if (rc == LK_OK) {
 		if (lk_session_reauth(app, s, amr, now) != LK_OK) {
 			return LK_FAILED_INTERNAL;
@@ -100,7 +106,15 @@ lk_factors_reauth(struct lk_app *app, struct lk_session *s, const char *field, j
 		return LK_FAILED_INTERNAL;
 	}
 	lk_rate_hit(app, bucket, now);
-	lk_event_add(app, s->user_id, "reauth.failure", cl->ip, cl->ua, now,
-	             json_pack("{s:s}", "method", method));
+	detail = json_pack("{s:s}", "method", method);
+	if (strcmp(field, "passkeyResponse") == 0) {
+		/* API-NOTES 50: a passkey failure names its check */
+		if (why->check[0] == '\0') {
+			why->check = "clientDataJSON";
+			snprintf(why->message, sizeof(why->message), "clientDataJSON: malformed");
+		}
+		json_object_set_new(detail, "check", json_string(why->check));
+	}
+	lk_event_add(app, s->user_id, "reauth.failure", cl->ip, cl->ua, now, detail);
 	return LK_BAD_CREDENTIALS;
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "auth/accounts.h"
+#include "core/webauthn/webauthn.h"
 
 struct lk_factors {
 	int totp_enabled;
@@ -29,9 +30,11 @@ int lk_factors_passkey_count(struct lk_app *app, const char *user_id, int64_t *n
 int lk_factors_passkey_2fa(struct lk_app *app, const struct lk_session *s, const json_t *response,
                            int64_t now, char amr[16], char check[32], char message[160]);
 /* /me/reauth with "code" or "passkeyResponse" (field names the one given). LK_BAD_EMAIL
- * stands for a value of the wrong type (400 invalid_field). */
+ * stands for a value of the wrong type (400 invalid_field). On LK_BAD_CREDENTIALS for a
+ * passkey, why->check names the failed WebAuthn check and why->message is "<check>:
+ * <detail>"; otherwise why->check is "". */
 enum lk_outcome lk_factors_reauth(struct lk_app *app, struct lk_session *s, const char *field,
                                   json_t *value, const struct lk_client *cl, int64_t now,
-                                  int64_t *retry_after);
+                                  int64_t *retry_after, struct lk_wa_error *why);
 
 #endif

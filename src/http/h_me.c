@@ -72,6 +72,7 @@ h_me_reauth(struct lk_req *q, struct lk_resp *r)
 {
 	struct lk_client cl = {q->ip, q->user_agent};
 	const char *given = NULL;
+	struct lk_wa_error why = {.check = ""};
 	int64_t retry = 0;
 	enum lk_outcome o;
 
@@ -98,7 +99,7 @@ h_me_reauth(struct lk_req *q, struct lk_resp *r)
 		o = lk_account_reauth_password(q->app, &q->session, pw, &cl, q->now, &retry);
 	} else {
 		o = lk_factors_reauth(q->app, &q->session, given, json_object_get(q->json, given),
-		                      &cl, q->now, &retry);
+		                      &cl, q->now, &retry, &why);
 	}
 	switch (o) {
 	case LK_DONE:
@@ -112,6 +113,11 @@ h_me_reauth(struct lk_req *q, struct lk_resp *r)
 	case LK_BAD_CREDENTIALS:
 		if (strcmp(given, "code") == 0) {
 			lk_resp_error(r, 401, "invalid_code", "the code is not valid");
+		} else if (why.check[0]) {
+			/* API-NOTES 50: a passkey failure names its WebAuthn check */
+			lk_resp_json(r, 401,
+			             json_pack("{s:s, s:s, s:s}", "error", "invalid_credentials",
+			                       "message", why.message, "check", why.check));
 		} else {
 			lk_resp_error(r, 401, "invalid_credentials",
 			              "that did not prove it is you");
