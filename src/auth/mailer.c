@@ -817,7 +817,10 @@ lk_mailer_start(struct lk_store *s, const struct lk_mailer_config *cfg, struct l
 	if (!use_smtp(cfg) && ensure_dir(cfg->mail_dir) != LK_OK) {
 		return LK_E_IO;
 	}
-	pthread_once(&curl_once, curl_init); /* before any thread races curl_easy_init */
+	if (use_smtp(cfg)) {
+		/* before any thread races curl_easy_init; a mail-dir server never loads TLS */
+		pthread_once(&curl_once, curl_init);
+	}
 	if (!(m = calloc(1, sizeof *m))) {
 		return LK_E_NOMEM;
 	}
