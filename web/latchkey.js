@@ -494,6 +494,7 @@
 					await call("DELETE", `/me/passkeys/${encodeURIComponent(pk.id)}`);
 					note(`Passkey "${pk.name}" deleted.`);
 					await loadPasskeys();
+					refreshEvents();
 				});
 				li.replaceChildren(
 					el(
@@ -523,6 +524,7 @@
 					const data = await call("PATCH", `/me/passkeys/${encodeURIComponent(pk.id)}`, { name: f.input.value });
 					Object.assign(pk, data.passkey || { name: f.input.value });
 					show();
+					refreshEvents();
 				});
 				li.replaceChildren(form);
 				f.input.focus();
@@ -538,6 +540,7 @@
 			$("#passkey-name").value = "";
 			note(`Passkey "${data.passkey ? data.passkey.name : name}" added.`);
 			await loadPasskeys();
+			refreshEvents();
 		});
 
 		/* TOTP: one state at a time in #totp-body */
@@ -574,6 +577,7 @@
 				const res = await call("POST", "/2fa/totp/enable", { code: code.input.value.replace(/[\s-]/g, "") });
 				note("Two-step verification is on.");
 				showCodes(res.recoveryCodes);
+				refreshEvents();
 			});
 			totp.replaceChildren(
 				el("p", { text: "Scan this QR code with your authenticator app, or type the secret into it. Then enter the code it shows." }),
@@ -618,7 +622,10 @@
 		}
 		function totpOn(remaining) {
 			const regen = el("button", { type: "button", class: "secondary", text: "Regenerate recovery codes" });
-			onClick(regen, async () => showCodes((await call("POST", "/2fa/recovery-codes", {})).recoveryCodes));
+			onClick(regen, async () => {
+				showCodes((await call("POST", "/2fa/recovery-codes", {})).recoveryCodes);
+				refreshEvents();
+			});
 			const disable = el("button", { type: "button", class: "danger", text: "Disable" });
 			const row = el("div", { class: "actions" }, regen, disable);
 			disable.addEventListener("click", () => {
@@ -641,6 +648,7 @@
 					await call("POST", "/2fa/totp/disable", body);
 					note("Two-step verification is off.");
 					totpOff();
+					refreshEvents();
 				});
 				row.replaceWith(form);
 				code.input.focus();
@@ -660,7 +668,7 @@
 					onClick(revoke, async () => {
 						await call("DELETE", `/me/sessions/${encodeURIComponent(s.id)}`);
 						if (s.current) location.assign("/login");
-						else await loadSessions();
+						else await Promise.all([loadSessions(), loadEvents()]);
 					});
 					return el(
 						"li",
@@ -683,6 +691,10 @@
 			const list = $("#event-list");
 			list.replaceChildren(...events.slice(0, 25).map((ev) => el("li", {}, el("div", { class: "item-main" }, el("span", { text: ev.type.replace(/[._]/g, " ") }), el("div", { class: "meta", text: `${when(ev.at)} · ${ev.ip || "command line"}` })))));
 			if (!events.length) list.append(el("li", { class: "meta", text: "Nothing yet." }));
+		}
+		/* After a security change: show its event; a failure here is not the change's failure. */
+		function refreshEvents() {
+			loadEvents().catch(() => {});
 		}
 
 		onSubmit($("#password-form"), async () => {

@@ -41,6 +41,7 @@ test("add a passkey from settings and rename it", async () => {
 	const item = page.locator("#passkey-list > li").filter({ hasText: "Laptop" });
 	await item.waitFor();
 	assert.equal((await authenticator.credentials()).length, 1);
+	await page.locator("#event-list").getByText("passkey added").waitFor(); // the events list follows changes
 
 	await item.getByRole("button", { name: "Rename" }).click();
 	await page.getByLabel("New name").fill("Work laptop");
