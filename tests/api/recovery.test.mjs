@@ -330,3 +330,23 @@ describe("reminder before completion (SECURITY-PROBES P-065)", () => {
 		assert.deepEqual(reminders(server, email), []);
 	});
 });
+
+describe("concurrency (SECURITY-PROBES P-069)", () => {
+	test("parallel starts agree on one completesAt and one notice; parallel completes: one wins", async () => {
+		const { email } = await signup(server.client());
+		const { token } = await requestRecovery(email);
+		const starts = await Promise.all(Array.from({ length: 10 }, () => server.client().post("/auth/recovery/start", { token })));
+		for (const r of starts) assert.equal(r.status, 200, r.text);
+		assert.equal(new Set(starts.map((r) => r.json.completesAt)).size, 1);
+		await sleep(700);
+		assert.equal(listMail(server.mailDir, { to: email, purpose: "recovery-started" }).length, 1);
+		await waitUntil(starts[0].json.completesAt);
+		const newPassword = strongPassword();
+		const done = await Promise.all(Array.from({ length: 10 }, () => server.client().post("/auth/recovery/complete", { token, newPassword })));
+		const ok = done.filter((r) => r.status === 200);
+		assert.equal(ok.length, 1, done.map((r) => r.status).join(","));
+		for (const r of done) if (r.status !== 200) assertError(r, 400, "invalid_or_expired_token");
+		await sleep(300);
+		assert.equal(listMail(server.mailDir, { to: email, purpose: "recovery-completed" }).length, 1);
+	});
+});
