@@ -3,9 +3,7 @@
 // the 5 code tries, expiry, redirects, the pre-hijack defence, --magic-link-signup, the rate
 // limits, the confirm page and delivery to a real SMTP server.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
-import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { assertNoMail, listMail, waitForMail } from "../lib/mail.mjs";
 import { recordSecret } from "../lib/secrets.mjs";
@@ -66,8 +64,7 @@ function eventsOf(res) {
 }
 
 function db(srv, sql) {
-	const out = execFileSync("sqlite3", ["-readonly", "-json", path.join(srv.dataDir, "latchkey.db"), sql], { encoding: "utf8" });
-	return out.trim() ? JSON.parse(out) : [];
+	return srv.sql(sql); // SQLite or PostgreSQL (server.mjs)
 }
 
 async function cli(srv, ...args) {
@@ -187,7 +184,7 @@ describe("requesting a link", () => {
 		assert.notEqual(rows[0].ch, sha(email + m.codes[0]));
 		assert.equal(rows[0].expires_at - rows[0].created_at, 15 * 60 * 1000);
 		assert.equal(rows[0].used_at, null);
-		const dump = execFileSync("sqlite3", ["-readonly", path.join(server.dataDir, "latchkey.db"), "SELECT * FROM magic_links"], { encoding: "utf8" });
+		const dump = JSON.stringify(server.sql("SELECT * FROM magic_links"));
 		assert.ok(!dump.includes(m.token) && !dump.includes(m.codes[0]), "no secret in the table");
 	});
 });

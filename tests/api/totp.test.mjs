@@ -15,7 +15,8 @@ import { base32Decode, parseOtpauth } from "../lib/totp.mjs";
 import { login, signup, sleep } from "../lib/api-util.mjs";
 
 const OPEN = ["--rate-signup-ip", "0", "--rate-login-ip", "0", "--rate-login-account", "0"];
-const DB = process.env.LATCHKEY_TEST_DB ? ["--db", process.env.LATCHKEY_TEST_DB] : [];
+// a database URL; LATCHKEY_TEST_DB=postgres is server.mjs's PostgreSQL mode, which needs no --db
+const DB = /^(sqlite|postgres(ql)?):/.test(process.env.LATCHKEY_TEST_DB || "") ? ["--db", process.env.LATCHKEY_TEST_DB] : [];
 const RECOVERY_RE = /^[2-9a-hjkmnp-z]{5}-[2-9a-hjkmnp-z]{5}$/;
 const servers = [];
 
@@ -694,6 +695,5 @@ describe("pre-hijack defence (API-NOTES 89)", () => {
 
 /** Rows of a read-only query on a server's SQLite database. */
 function sql(srv, query) {
-	const out = execFileSync("sqlite3", ["-readonly", "-json", path.join(srv.dataDir, "latchkey.db"), query], { encoding: "utf8" });
-	return out.trim() ? JSON.parse(out) : [];
+	return srv.sql(query); // SQLite or PostgreSQL (server.mjs)
 }

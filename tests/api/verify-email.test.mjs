@@ -2,9 +2,7 @@
 // 89-90, 135-137, 139): the verification email, its 24-hour single-use token, the confirm page,
 // and the pre-hijack defence when the link is used without a full session of the account.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
-import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { waitForMail } from "../lib/mail.mjs";
 import { recordSecret } from "../lib/secrets.mjs";
@@ -29,8 +27,7 @@ function assertError(res, status, code, field) {
 }
 
 function db(sql) {
-	const out = execFileSync("sqlite3", ["-readonly", "-json", path.join(server.dataDir, "latchkey.db"), sql], { encoding: "utf8" });
-	return out.trim() ? JSON.parse(out) : [];
+	return server.sql(sql); // SQLite or PostgreSQL (server.mjs)
 }
 
 /** The verification email of email, its token recorded as a secret. */
@@ -86,7 +83,7 @@ describe("the verification email", () => {
 		assert.equal(rows[0].h, crypto.createHash("sha256").update(m.token).digest("hex").toUpperCase());
 		assert.equal(rows[0].expires_at - rows[0].created_at, 24 * 3600 * 1000);
 		assert.equal(rows[0].used_at, null);
-		const dump = execFileSync("sqlite3", ["-readonly", path.join(server.dataDir, "latchkey.db"), "SELECT * FROM tokens"], { encoding: "utf8" });
+		const dump = JSON.stringify(server.sql("SELECT * FROM tokens"));
 		assert.ok(!dump.includes(m.token), "the token itself is not stored");
 	});
 

@@ -12,7 +12,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { latchkeyBin } from "./server.mjs";
+import { PG_MODE, dbUrlFor, latchkeyBin } from "./server.mjs";
 import { recordSecret } from "./secrets.mjs";
 
 /** ISO-8601 UTC time as latchkey writes it (milliseconds optional). */
@@ -196,6 +196,12 @@ export function runLatchkey(args, { env = {}, timeoutMs = 5000 } = {}) {
 	const childEnv = {};
 	for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("LATCHKEY_")) childEnv[k] = v;
 	Object.assign(childEnv, env);
+	// PostgreSQL mode (server.mjs): a command naming a test server's data dir but no database
+	// gets that server's database through LATCHKEY_DB (the command line still wins).
+	const dd = full.indexOf("--data-dir");
+	const ddEq = full.find((a) => a.startsWith("--data-dir="));
+	const dataDir = dd >= 0 ? full[dd + 1] : ddEq ? ddEq.slice(11) : childEnv.LATCHKEY_DATA_DIR;
+	if (PG_MODE && dataDir && !childEnv.LATCHKEY_DB && dbUrlFor(dataDir).startsWith("postgres")) childEnv.LATCHKEY_DB = dbUrlFor(dataDir);
 	return new Promise((resolve) => {
 		const p = spawn(latchkeyBin(), full, { cwd: root, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
 		let stdout = "";

@@ -20,8 +20,16 @@
 // report makes it non-zero) or when the log holds a secret recorded with secrets.mjs; it deletes
 // the temporary directory unless LATCHKEY_TEST_KEEP=1 or the check failed.
 // A server still running when the test process exits is killed.
+//
+// PostgreSQL mode (LATCHKEY_TEST_DB=postgres, added for issue 8): every server gets a fresh
+// database in the scripts/pg-test cluster (created with `pg-test createdb lk_t_<random>`,
+// passed as --db, dropped when stop() deletes the data dir) unless args carry their own --db.
+// A server started on a reused dataDir gets that dir's database again. server.dbUrl is the
+// database a server uses (either engine); server.sql(query) runs one statement on it and
+// returns the rows as objects (test-only: SQLite's hex() of a blob or of text also works on
+// PostgreSQL there). dbUrlFor(dataDir) is what runLatchkey uses to send `latchkey user` to it.
 
-import { spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
@@ -39,7 +47,63 @@ const STOP_TIMEOUT_MS = 15000;
 const running = new Set();
 process.on("exit", () => {
 	for (const p of running) p.kill("SIGKILL");
+	dropPgDatabases([...pgDatabases.values()]);
 });
+
+// --- PostgreSQL mode (see the top comment) ---
+export const PG_MODE = process.env.LATCHKEY_TEST_DB === "postgres";
+const pgDatabases = new Map(); // data dir -> { name, url } created by this process
+
+/** The --db URL servers on dataDir use in this process: a PostgreSQL one, else the data dir's SQLite file. */
+export function dbUrlFor(dataDir) {
+	const pg = pgDatabases.get(dataDir);
+	return pg ? pg.url : `sqlite:${path.join(dataDir, "latchkey.db")}`;
+}
+
+/** A new empty database of the pg-test cluster (started if needed): { name, url }. */
+export async function createPgDatabase(prefix = "lk_t") {
+	const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+	const url = await new Promise((resolve, reject) => {
+		execFile("sh", [path.join(repoRoot, "scripts/pg-test"), "createdb", name], (err, stdout, stderr) => {
+			if (err) reject(new Error(`pg-test createdb ${name} failed: ${stderr}`));
+			else resolve(stdout.trim());
+		});
+	});
+	// Test-only helpers in a schema of their own (only server.sql puts it on the search path,
+	// so the server's own SQL never sees them): SQLite's hex() of a blob and of text.
+	execFileSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", url, "-c",
+		"CREATE SCHEMA lktest; " +
+		"CREATE FUNCTION lktest.hex(bytea) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT upper(encode($1, 'hex')) $$; " +
+		"CREATE FUNCTION lktest.hex(text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT upper(encode(convert_to($1, 'UTF8'), 'hex')) $$;"]);
+	return { name, url };
+}
+
+/** Drops databases made by createPgDatabase (errors ignored: the cluster may be gone). */
+export function dropPgDatabases(dbs) {
+	if (dbs.length === 0) return;
+	const admin = dbs[0].url.replace(/\/[^/?]*(\?.*)?$/, "/postgres");
+	const cmds = dbs.flatMap((d) => ["-c", `DROP DATABASE IF EXISTS ${d.name} WITH (FORCE)`]);
+	try {
+		execFileSync("psql", ["-X", "-q", admin, ...cmds], { stdio: "ignore" });
+	} catch {
+		// best effort
+	}
+}
+
+/** Rows (objects) of one SQL statement on the database at url (sqlite: or postgres:). */
+export function sqlRows(url, query) {
+	if (url.startsWith("sqlite:")) {
+		const out = execFileSync("sqlite3", ["-json", url.slice(7), ".timeout 5000", query], { encoding: "utf8" });
+		return out.trim() ? JSON.parse(out) : [];
+	}
+	const rowsQuery = /^\s*(SELECT|WITH)\b/i.test(query);
+	const q = rowsQuery ? `SELECT COALESCE(json_agg(t), '[]'::json) FROM (${query}) t` : query;
+	const out = execFileSync("psql", ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", url, "-c", q], {
+		encoding: "utf8",
+		env: { ...process.env, PGOPTIONS: "-c search_path=public,lktest" },
+	});
+	return rowsQuery ? JSON.parse(out) : [];
+}
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
 export function freePort() {
@@ -73,6 +137,15 @@ export async function startServer({ args = [], env = {}, smtp, origin, port, dat
 	const logFile = path.join(root, "server.log");
 	const fullArgs = ["serve", "--listen", `127.0.0.1:${port}`, "--origin", origin, "--data-dir", dataDir];
 	if (smtp) fullArgs.push("--smtp-url", typeof smtp === "string" ? smtp : smtp.url);
+	// PostgreSQL mode: a database of its own (or the one of the reused data dir)
+	const dbArg = args.findIndex((a) => a === "--db" || a.startsWith("--db="));
+	let dbUrl = dbArg < 0 ? null : args[dbArg] === "--db" ? args[dbArg + 1] : args[dbArg].slice(5);
+	if (PG_MODE && dbArg < 0) {
+		if (!pgDatabases.has(dataDir)) pgDatabases.set(dataDir, await createPgDatabase());
+		dbUrl = pgDatabases.get(dataDir).url;
+		fullArgs.push("--db", dbUrl);
+	}
+	dbUrl = dbUrl || dbUrlFor(dataDir);
 	fullArgs.push(...args);
 
 	const childEnv = {};
@@ -138,6 +211,9 @@ export async function startServer({ args = [], env = {}, smtp, origin, port, dat
 		origin,
 		port,
 		dataDir,
+		dbUrl,
+		/** Rows of one SQL statement on this server's database (see the top comment). */
+		sql: (query) => sqlRows(dbUrl, query),
 		mailDir: path.join(dataDir, "mail"),
 		logFile,
 		process: proc,
@@ -171,6 +247,12 @@ export async function startServer({ args = [], env = {}, smtp, origin, port, dat
 			if (process.env.LATCHKEY_TEST_KEEP !== "1") {
 				if (ownDataDir) fs.rmSync(root, { recursive: true, force: true });
 				else fs.rmSync(logFile, { force: true });
+				// PostgreSQL mode: the database goes with the data dir
+				const pg = ownDataDir && pgDatabases.get(dataDir);
+				if (pg && pg.url === dbUrl) {
+					pgDatabases.delete(dataDir);
+					dropPgDatabases([pg]);
+				}
 			}
 			return { code: res.code, log: text };
 		},
