@@ -60,9 +60,9 @@ static int
 send_verification(struct lk_app *app, const struct lk_user *u, const struct lk_client *cl,
                   int64_t now)
 {
-	char token[LK_TOKEN_LEN + 1], body[1536], when[LK_TIMEFMT_LEN + 1];
+	char token[LK_TOKEN_LEN + 1], body[2048], when[LK_TIMEFMT_LEN + 1];
 	unsigned char hash[LK_TOKEN_HASH];
-	int rc;
+	int rc, n;
 
 	lk_token_new(token);
 	lk_token_hash(token, LK_TOKEN_LEN, hash);
@@ -81,23 +81,26 @@ send_verification(struct lk_app *app, const struct lk_user *u, const struct lk_c
 	}
 	if (rc == LK_OK) {
 		/* The link alone on its own line (API.md "Email"). */
-		snprintf(body, sizeof(body),
-		         "Someone created an account at %s with the address %s.\n"
-		         "\n"
-		         "If it was you, confirm the address by opening this link and pressing "
-		         "\"Verify email\":\n"
-		         "\n"
-		         "%s/auth/verify-email?token=%s\n"
-		         "\n"
-		         "The link works once, within 24 hours.\n"
-		         "\n"
-		         "Signed up at %s UTC from %s.\n"
-		         "If this was not you, ignore this message: the address stays unconfirmed, "
-		         "and whoever owns it can later sign in with a magic link, which removes "
-		         "the password and anything else set up without them.\n",
-		         app->cfg.origin, u->email, app->cfg.origin, token, when, mail_ip(cl->ip));
-		rc =
-		    lk_mail(app, u->email, "verify-email", "Confirm your email address", body, now);
+		n = snprintf(
+		    body, sizeof(body),
+		    "Someone created an account at %s with the address %s.\n"
+		    "\n"
+		    "If it was you, confirm the address by opening this link and pressing "
+		    "\"Verify email\":\n"
+		    "\n"
+		    "%s/auth/verify-email?token=%s\n"
+		    "\n"
+		    "The link works once, within 24 hours.\n"
+		    "\n"
+		    "Signed up at %s UTC from %s.\n"
+		    "If this was not you, ignore this message: the address stays unconfirmed, "
+		    "and whoever owns it can later sign in with a magic link, which removes "
+		    "the password and anything else set up without them.\n",
+		    app->cfg.origin, u->email, app->cfg.origin, token, when, mail_ip(cl->ip));
+		rc = n > 0 && (size_t)n < sizeof(body)
+		         ? lk_mail(app, u->email, "verify-email", "Confirm your email address",
+		                   body, now)
+		         : LK_E_TOOBIG;
 	}
 	sodium_memzero(token, sizeof(token));
 	sodium_memzero(body, sizeof(body));
