@@ -5,6 +5,8 @@
 // purpose or session), type, flags, signature, userHandle, credential ownership, counter,
 // backup flags, deleted credentials, plus the rate limits and the pre-hijack defence.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { listMail, waitForMail } from "../lib/mail.mjs";
 import { recordSecret } from "../lib/secrets.mjs";
@@ -39,12 +41,16 @@ function assertRefused(res, status, code, check) {
 	assert.ok(res.json.message.startsWith(`${check}: `), res.text);
 }
 
+/** Rows of one statement on the server's database: server.sql (SQLite or PostgreSQL) where
+ * the harness has it, else the sqlite3 shell on the data dir's file. */
 function db(srv, sql) {
-	return srv.sql(sql); // SQLite or PostgreSQL (server.mjs)
+	if (typeof srv.sql === "function") return srv.sql(sql);
+	const out = execFileSync("sqlite3", ["-json", path.join(srv.dataDir, "latchkey.db"), ".timeout 5000", sql], { encoding: "utf8" });
+	return out.trim() ? JSON.parse(out) : [];
 }
 
 function dbWrite(srv, sql) {
-	srv.sql(sql);
+	db(srv, sql);
 }
 
 async function events(c) {
