@@ -387,9 +387,9 @@ lk_recovery_cancel(struct lk_app *app, const char *token, const struct lk_client
 	return LK_RECOVERY_OK;
 }
 
-enum lk_recovery_result
-lk_recovery_complete(struct lk_app *app, const char *token, const char *new_password,
-                     const struct lk_client *cl, int64_t now, struct lk_recovery_out *out)
+static enum lk_recovery_result
+complete(struct lk_app *app, const char *token, const char *new_password,
+         const struct lk_client *cl, int64_t now, struct lk_recovery_out *out)
 {
 	unsigned char hash[LK_TOKEN_HASH];
 	char pwhash[LK_PASSWORD_HASH_SIZE];
@@ -473,10 +473,23 @@ lk_recovery_complete(struct lk_app *app, const char *token, const char *new_pass
 	          "Account recovery was completed for your account: the password was replaced and "
 	          "every other factor removed.",
 	          cl->ip, cl->ua, now);
-	lk_metrics_login(&app->metrics, LK_LM_RECOVERY, LK_LO_SUCCESS);
 	res = LK_RECOVERY_OK;
 out:
 	sodium_memzero(pwhash, sizeof(pwhash));
+	return res;
+}
+
+enum lk_recovery_result
+lk_recovery_complete(struct lk_app *app, const char *token, const char *new_password,
+                     const struct lk_client *cl, int64_t now, struct lk_recovery_out *out)
+{
+	enum lk_recovery_result res = complete(app, token, new_password, cl, now, out);
+
+	if (res == LK_RECOVERY_OK) {
+		lk_metrics_login(&app->metrics, LK_LM_RECOVERY, LK_LO_SUCCESS);
+	} else if (res == LK_RECOVERY_BAD_TOKEN || res == LK_RECOVERY_DISABLED) {
+		lk_metrics_login(&app->metrics, LK_LM_RECOVERY, LK_LO_FAILURE);
+	}
 	return res;
 }
 

@@ -348,5 +348,8 @@ describe("concurrency (SECURITY-PROBES P-069)", () => {
 		for (const r of done) if (r.status !== 200) assertError(r, 400, "invalid_or_expired_token");
 		await sleep(300);
 		assert.equal(listMail(server.mailDir, { to: email, purpose: "recovery-completed" }).length, 1);
+		const metrics = await server.client().get("/metrics");
+		assert.match(metrics.text, /^latchkey_logins_total\{(?=[^}]*method="recovery")(?=[^}]*outcome="success")[^}]*\} [1-9]\d*$/m);
+		assert.match(metrics.text, /^latchkey_logins_total\{(?=[^}]*method="recovery")(?=[^}]*outcome="failure")[^}]*\} [1-9]\d*$/m);
 	});
 });
