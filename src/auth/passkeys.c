@@ -106,7 +106,7 @@ client_challenge(const json_t *response, char *out, size_t cap, struct lk_wa_err
 	obj = json_loadb((const char *)raw, raw_len, JSON_REJECT_DUPLICATES, NULL);
 	ch = json_object_get(obj, "challenge");
 	if (!json_is_object(obj)) {
-		rc = fail(err, "clientDataJSON", "not a JSON object");
+		rc = fail(err, "clientDataJSON", "not a JSON object (duplicate keys are refused)");
 		goto out;
 	}
 	if (!json_is_string(ch) || json_string_length(ch) >= cap ||

@@ -413,6 +413,18 @@ describe("passwordless sign-in", () => {
 		assertRefused(await c.post("/auth/passkey/verify", { response: a.auth.get(o3) }), 401, "verification_failed", "challenge");
 	});
 
+	test("a clientDataJSON that is not base64url JSON, or repeats a key, is refused (check clientDataJSON)", async () => {
+		const o = await loginOptions(server.client());
+		const good = a.auth.get(o);
+		const cd = JSON.parse(b64u.decode(good.response.clientDataJSON).toString("utf8"));
+		const dup = `{"type":"webauthn.get","challenge":"${cd.challenge}","challenge":"${b64u.encode(Buffer.alloc(32))}","origin":"${cd.origin}"}`;
+		for (const bad of ["***", b64u.encode(Buffer.from("[1,2]")), b64u.encode(Buffer.from(dup))]) {
+			const res = await server.client().post("/auth/passkey/verify", { response: { ...good, response: { ...good.response, clientDataJSON: bad } } });
+			assertRefused(res, 401, "verification_failed", "clientDataJSON");
+		}
+		assert.equal(recordCookie(await server.client().post("/auth/passkey/verify", { response: good })).status, 200, "the challenge was not spent by the junk");
+	});
+
 	test("response missing or mistyped: 400", async () => {
 		assertError(await server.client().post("/auth/passkey/verify", {}), 400, "missing_field", { field: "response" });
 		assertError(await server.client().post("/auth/passkey/verify", { response: [] }), 400, "invalid_field", { field: "response" });
