@@ -494,6 +494,27 @@ describe("passwordless sign-in", () => {
 	});
 });
 
+describe("settings", () => {
+	test("--attestation direct, --rp-name, and --top-origin for a framed ceremony", async () => {
+		const top = "https://embedder.example";
+		const s = await startServer({ args: [...NO_LIMITS, "--attestation", "direct", "--rp-name", "Example Co", "--top-origin", top] });
+		try {
+			const a = await account(s, { attestation: "packed" });
+			const o = await registerOptions(a.c);
+			assert.equal(o.attestation, "direct");
+			assert.deepEqual(o.rp, { id: "localhost", name: "Example Co" });
+			const framed = { clientData: { crossOrigin: true, topOrigin: top } };
+			const res = await a.c.post("/auth/passkey/register/verify", { response: a.auth.create(o, framed) });
+			assert.equal(res.status, 201, res.text);
+			assert.equal((await passwordless(a.auth, framed, { client: s.client() })).res.status, 200);
+			assertRefused((await passwordless(a.auth, { clientData: { crossOrigin: true, topOrigin: "https://evil.example" } }, { client: s.client() })).res, 401, "verification_failed", "crossOrigin");
+			assertRefused((await passwordless(a.auth, { clientData: { crossOrigin: false, topOrigin: top } }, { client: s.client() })).res, 401, "verification_failed", "crossOrigin");
+		} finally {
+			await s.stop();
+		}
+	});
+});
+
 describe("rate limits", () => {
 	test("300 options per address per 15 min (here 3), and failed verifications apart", async () => {
 		const s = await startServer({ args: [...NO_LIMITS, "--rate-passkey-ip", "3"] });
