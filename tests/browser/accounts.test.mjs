@@ -111,6 +111,25 @@ test("sessions list the other browser, and Revoke signs it out", async () => {
 	await b.context().close();
 });
 
+test("settings: every field labelled, in each state of the TOTP section", async () => {
+	const page = await openPage(browser, server);
+	await page.goto("/login");
+	await page.getByLabel("Email").fill(email);
+	await page.getByLabel("Password").fill(password);
+	await page.getByRole("button", { name: "Sign in", exact: true }).click();
+	await page.waitForURL("**/settings");
+	await page.getByText("This device").waitFor();
+	assert.deepEqual(await unlabelled(page), []);
+	assert.equal(await page.locator("h1").count(), 1);
+	await page.getByRole("button", { name: "Set up" }).click();
+	await page.getByLabel("Code").waitFor();
+	assert.deepEqual(await unlabelled(page), []);
+	await page.getByRole("button", { name: "Cancel" }).click();
+	assert.equal((await page.locator("#alert").textContent()).trim(), "", "no error while loading settings");
+	assert.deepEqual(page.problems, []);
+	await page.context().close();
+});
+
 test("change the password from settings, then sign in with the new one", async () => {
 	const newPassword = recordSecret("a different long passphrase 42", "alice new password");
 	const page = await openPage(browser, server);
@@ -130,6 +149,13 @@ test("change the password from settings, then sign in with the new one", async (
 	assert.deepEqual(page.problems, []);
 	await page.context().close();
 });
+
+/** Ids (or names) of the visible inputs on the page that have no <label>. */
+function unlabelled(page) {
+	return page.evaluate(() =>
+		[...document.querySelectorAll("input")].filter((i) => i.labels.length === 0 && i.offsetParent !== null).map((i) => i.id || i.name || i.type),
+	);
+}
 
 const pages = {
 	"/login": ["Email", "Password"],
@@ -168,6 +194,8 @@ test("every page: strict CSP, no-store, labelled fields, named buttons, no viola
 			assert.equal(await page.getByRole("button", { name, exact: true }).count(), 1, `${path}: button ${name}`);
 		}
 		assert.equal(await page.getByRole("alert").count() >= 1, true, `${path}: alert region`);
+		assert.deepEqual(await unlabelled(page), [], `${path}: inputs without a label`);
+		assert.equal(await page.locator("h1").count(), 1, `${path}: one h1`);
 		// The login page's email field offers passkeys to autofill.
 		if (path === "/login") assert.equal(await page.getByLabel("Email").getAttribute("autocomplete"), "username webauthn");
 		assert.deepEqual(page.problems, [], path);
