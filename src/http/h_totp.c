@@ -38,7 +38,7 @@ static void
 answer_codes(struct lk_resp *r, lk_recovery_set codes)
 {
 	lk_resp_json(r, 200, json_pack("{s:o}", "recoveryCodes", codes_json(codes)));
-	memset(codes, 0, sizeof(lk_recovery_set));
+	sodium_memzero(codes, sizeof(lk_recovery_set));
 }
 
 static void

@@ -164,6 +164,7 @@ test_setup_and_enable(void)
 	CHECK_EQ_INT(enabled, 1);
 	CHECK_EQ_INT(pending, 0);
 	CHECK_EQ_INT(lk_totp2fa_qr(&app, &u, &svg, &len), LK_E_NOTFOUND);
+	lk_totp2fa_setup_clear(&a);
 	CHECK_EQ_INT(lk_totp2fa_setup(&app, &u, MS(T0), &a), LK_E_EXISTS);
 	CHECK_EQ_INT(count("SELECT COUNT(*) FROM recovery_codes WHERE user_id = ?1 AND used_at "
 	                   "IS NULL",
