@@ -31,9 +31,11 @@ struct lk_magic_result {
  * only when lk_redirect_check accepts it. Counts the request against the per-address limit
  * (cfg.rate_mail_ip per hour) and the per-email one (cfg.rate_mail_email per sliding hour,
  * every accepted request, account or not). Sends a link when within the email limit and the
- * email names an enabled account, or names none and cfg.magic_link_signup is set; records
- * magic_link.requested for an account. The same statements run whatever the email names,
- * in one transaction.
+ * email names an account that may sign in (not disabled; if locked down, only one with TOTP
+ * and a verified email), or names none and cfg.magic_link_signup is set; records
+ * magic_link.requested for an account that got one. Token, code and message are made for
+ * every request, and the counting and queueing run in one transaction, so known and unknown
+ * addresses take comparable time.
  * Returns LK_DONE (answer 202 whether or not anything was sent), LK_BAD_EMAIL (malformed
  * email), LK_LIMITED (*retry_after seconds), LK_FAILED_INTERNAL (store or crypto). */
 enum lk_outcome lk_magic_link_request(struct lk_app *app, const char *email, const char *redirect,
@@ -57,12 +59,16 @@ enum lk_outcome lk_magic_link_verify_token(struct lk_app *app, const char *token
  * - of a verified account with TOTP: a pending session (amr email_link), LK_NEED_2FA with
  *   out->si.methods;
  * - else a full session (amr email_link), events magic_link.used and login.success
- *   {method: magic_link};
+ *   {method: magic_link}, waiting account recoveries cancelled, the device recorded
+ *   (lk_notify_signin);
  * - of an unknown email (cfg.magic_link_signup): the account is created, verified and
  *   passwordless, then signed in.
- * Returns LK_DONE, LK_NEED_2FA, LK_BAD_TOKEN (unknown, used, expired, dead code, or the
- * account changed its email or is gone), LK_BAD_CREDENTIALS (disabled or locked-down
- * account; the link is spent), LK_FAILED_INTERNAL. */
+ * Returns LK_DONE, LK_NEED_2FA, LK_BAD_TOKEN (unknown, used, expired, dead code, the
+ * account changed its email or is gone, or a signup link with cfg.magic_link_signup now
+ * off), LK_BAD_CREDENTIALS (disabled, or locked down without a second factor to go on to:
+ * the link is spent; events magic_link.used and login.failure {method, reason}),
+ * LK_FAILED_INTERNAL. Every outcome but LK_NEED_2FA and LK_DONE counts as a magic_link
+ * failure in the metrics. */
 enum lk_outcome lk_magic_link_verify_code(struct lk_app *app, const char *email, const char *code,
                                           const char *fallback_redirect, const struct lk_client *cl,
                                           int64_t now, struct lk_magic_result *out);
