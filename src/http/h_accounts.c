@@ -131,7 +131,12 @@ void
 h_logout(struct lk_req *q, struct lk_resp *r)
 {
 	if (q->has_session) {
-		lk_session_delete(q->app, q->session.id);
+		/* fail closed (P-149): a 204 must mean the session is gone; on a storage failure
+		 * the cookie is kept so that the client can retry */
+		if (lk_session_delete(q->app, q->session.id) != LK_OK) {
+			lk_resp_internal(r);
+			return;
+		}
 		if (q->session.full) {
 			lk_event_add(q->app, q->session.user_id, "session.revoked", q->ip,
 			             q->user_agent, q->now, json_pack("{s:s}", "reason", "logout"));
