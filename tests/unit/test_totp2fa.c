@@ -192,6 +192,12 @@ test_window_and_replay(void)
 	CHECK_EQ_INT(check_step(&e, t + 2, T0 + 90), LK_OK);
 	CHECK_EQ_INT(check_step(&e, t + 4, T0 + 90), LK_OK);
 	CHECK_EQ_INT(check_step(&e, t + 3, T0 + 90), LK_E_VERIFY); /* before the last (t + 4) */
+	/* --totp-skew 0: only the current step */
+	app.cfg.totp_skew = 0;
+	CHECK_EQ_INT(check_step(&e, t + 9, T0 + 240), LK_E_VERIFY); /* t' + 1 */
+	CHECK_EQ_INT(check_step(&e, t + 7, T0 + 240), LK_E_VERIFY); /* t' - 1, never used */
+	CHECK_EQ_INT(check_step(&e, t + 8, T0 + 240), LK_OK);
+	app.cfg.totp_skew = 1;
 	/* an account without TOTP */
 	struct lk_user u;
 	json_t *v = json_string("123456");
