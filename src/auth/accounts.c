@@ -165,12 +165,11 @@ lk_account_signup(struct lk_app *app, const char *email, const char *password,
 	return LK_DONE;
 }
 
+/* The attempt was counted when lk_account_login took its rate-limit slots: they stay. */
 static enum lk_outcome
-login_failure(struct lk_app *app, const char *ip_bucket, const char *acct_bucket,
-              const struct lk_user *u, const char *reason, const struct lk_client *cl, int64_t now)
+login_failure(struct lk_app *app, const struct lk_user *u, const char *reason,
+              const struct lk_client *cl, int64_t now)
 {
-	lk_rate_hit(app, ip_bucket, now);
-	lk_rate_hit(app, acct_bucket, now);
 	if (u) {
 		json_t *d = json_pack("{s:s}", "method", "password");
 		if (reason) {
@@ -202,7 +201,7 @@ lk_account_login(struct lk_app *app, const char *email, const char *password,
 {
 	char norm[LK_MAX_EMAIL + 1], ip_bucket[128], acct_bucket[LK_MAX_EMAIL + 32];
 	size_t norm_len, pw_len = strlen(password);
-	int64_t retry;
+	int64_t retry, ip_slot = 0, acct_slot = 0;
 	int found, owed = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -211,10 +210,14 @@ lk_account_login(struct lk_app *app, const char *email, const char *password,
 	}
 	snprintf(ip_bucket, sizeof(ip_bucket), "login-ip:%s", cl->ip);
 	snprintf(acct_bucket, sizeof(acct_bucket), "login-acct:%s", norm);
-	if (lk_rate_check(app, ip_bucket, app->cfg.rate_login_ip, MIN15_MS, now, &retry) ==
+	/* Every attempt takes a slot of both limits up front (one decision per bucket, so
+	 * parallel guesses on several instances cannot all pass a check); a correct password
+	 * gives them back below, a failure leaves them counted. */
+	if (lk_rate_take(app, ip_bucket, app->cfg.rate_login_ip, MIN15_MS, now, &ip_slot, &retry) ==
 	        LK_E_LOCKED ||
-	    lk_rate_check(app, acct_bucket, app->cfg.rate_login_account, MIN15_MS, now, &retry) ==
-	        LK_E_LOCKED) {
+	    lk_rate_take(app, acct_bucket, app->cfg.rate_login_account, MIN15_MS, now, &acct_slot,
+	                 &retry) == LK_E_LOCKED) {
+		lk_rate_release(app, ip_slot);
 		out->retry_after = retry;
 		lk_metrics_login(&app->metrics, LK_LM_PASSWORD, LK_LO_RATE_LIMITED);
 		return LK_LIMITED;
@@ -222,20 +225,20 @@ lk_account_login(struct lk_app *app, const char *email, const char *password,
 	found = lk_user_by_email(app, norm, &out->user) == LK_OK;
 	if (!found || out->user.password_hash[0] == '\0') {
 		lk_password_verify_dummy(password, pw_len);
-		return login_failure(app, ip_bucket, acct_bucket, found ? &out->user : NULL, NULL,
-		                     cl, now);
+		return login_failure(app, found ? &out->user : NULL, NULL, cl, now);
 	}
 	if (lk_password_verify(out->user.password_hash, password, pw_len) != LK_OK) {
-		return login_failure(app, ip_bucket, acct_bucket, &out->user, NULL, cl, now);
+		return login_failure(app, &out->user, NULL, cl, now);
 	}
 	if (out->user.disabled) {
-		return login_failure(app, ip_bucket, acct_bucket, &out->user, "disabled", cl, now);
+		return login_failure(app, &out->user, "disabled", cl, now);
 	}
 	if (out->user.locked_down && !lk_lockdown_first_factor_allowed(app, &out->user)) {
 		/* a locked-down account needs a second factor: like a wrong password */
-		return login_failure(app, ip_bucket, acct_bucket, &out->user, "locked_down", cl,
-		                     now);
+		return login_failure(app, &out->user, "locked_down", cl, now);
 	}
+	lk_rate_release(app, ip_slot);
+	lk_rate_release(app, acct_slot);
 	if (lk_password_needs_rehash(out->user.password_hash)) {
 		char hash[LK_PASSWORD_HASH_SIZE];
 		if (lk_password_hash(password, pw_len, hash) == LK_OK) {

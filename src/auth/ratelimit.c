@@ -1,4 +1,7 @@
-/* ratelimit.c: sliding windows in the rate_events table. */
+/* ratelimit.c: sliding windows in the rate_events table. lk_rate_check + lk_rate_hit is a
+ * read then a write (fine for counting outcomes after the fact); lk_rate_take decides and
+ * counts at once, serialised per bucket through rate_heads, for limits that must hold under
+ * parallel requests to several instances. */
 #include "auth/ratelimit.h"
 #include "core/rc.h"
 #include "store/store.h"
@@ -60,6 +63,69 @@ lk_rate_check(struct lk_app *app, const char *bucket, int limit, int64_t window_
 		*retry_s = 1;
 	}
 	return LK_E_LOCKED;
+}
+
+int
+lk_rate_take(struct lk_app *app, const char *bucket, int limit, int64_t window_ms, int64_t now,
+             int64_t *slot, int64_t *retry_s)
+{
+	int64_t id = 0;
+	int rc;
+
+	*slot = 0;
+	*retry_s = 0;
+	if ((rc = lk_db_begin(app->store)) != LK_OK) {
+		return rc;
+	}
+	/* The bucket's row first: a concurrent taker waits here until this one commits, and
+	 * the next statement (a fresh snapshot on PostgreSQL) then counts its event. */
+	struct lk_val h[] = {LK_TEXT(bucket), LK_INT(now)};
+	rc = lk_db_exec(
+	    app->store,
+	    "INSERT INTO rate_heads (bucket, at) VALUES (?1, ?2) ON CONFLICT (bucket) DO "
+	    "UPDATE SET at = excluded.at",
+	    h, 2, NULL, NULL, NULL);
+	if (rc == LK_OK) {
+		struct lk_val p[] = {LK_TEXT(bucket), LK_INT(now), LK_INT(now - window_ms),
+		                     LK_INT(limit > 0 ? limit : INT64_MAX)};
+		rc = lk_db_exec(app->store,
+		                "INSERT INTO rate_events (bucket, at) SELECT CAST(?1 AS TEXT), "
+		                "CAST(?2 AS BIGINT) WHERE (SELECT COUNT(*) FROM rate_events WHERE "
+		                "bucket = ?1 AND at > ?3) < ?4 RETURNING id",
+		                p, 4, int_row, &id, NULL);
+	}
+	if (rc != LK_OK) {
+		lk_db_rollback(app->store);
+		return rc;
+	}
+	if ((rc = lk_db_commit(app->store)) != LK_OK) {
+		return rc;
+	}
+	if (id > 0) {
+		*slot = id;
+		if (now % 64 == 0) {
+			struct lk_val q[] = {LK_INT(now - RATE_KEEP_MS)};
+			lk_db_exec(app->store, "DELETE FROM rate_heads WHERE at < ?1", q, 1, NULL,
+			           NULL, NULL);
+		}
+		return LK_OK;
+	}
+	/* refused: the same Retry-After as lk_rate_check */
+	if (lk_rate_check(app, bucket, limit, window_ms, now, retry_s) != LK_E_LOCKED) {
+		*retry_s = 1;
+	}
+	return LK_E_LOCKED;
+}
+
+int
+lk_rate_release(struct lk_app *app, int64_t slot)
+{
+	if (slot <= 0) {
+		return LK_OK;
+	}
+	struct lk_val p[] = {LK_INT(slot)};
+	return lk_db_exec(app->store, "DELETE FROM rate_events WHERE id = ?1", p, 1, NULL, NULL,
+	                  NULL);
 }
 
 int

@@ -11,6 +11,16 @@
  * *retry_s is the whole seconds (>= 1) until one leaves. limit 0 never refuses. */
 int lk_rate_check(struct lk_app *app, const char *bucket, int limit, int64_t window_ms, int64_t now,
                   int64_t *retry_s);
+/* Check and count in one decision, for limits that count attempts (login): when fewer
+ * than limit events lie in bucket within window_ms before now, records one and sets *slot to
+ * its id (LK_OK); else LK_E_LOCKED with *retry_s as lk_rate_check. limit 0 never refuses but
+ * still records. Concurrent takers of one bucket, in this process or in other instances on
+ * the same database, are serialised on the bucket's rate_heads row, so at most limit of them
+ * get a slot. Runs its own transaction: not for use inside lk_db_begin. */
+int lk_rate_take(struct lk_app *app, const char *bucket, int limit, int64_t window_ms, int64_t now,
+                 int64_t *slot, int64_t *retry_s);
+/* Gives back a slot of lk_rate_take (the attempt turned out not to count). slot 0: nothing. */
+int lk_rate_release(struct lk_app *app, int64_t slot);
 /* Counts one event in bucket. */
 int lk_rate_hit(struct lk_app *app, const char *bucket, int64_t now);
 /* Number of events in bucket within the window. */

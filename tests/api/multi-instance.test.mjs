@@ -85,6 +85,16 @@ describe("two instances on one PostgreSQL database", () => {
 		}
 	});
 
+	test(`${PARALLEL} parallel wrong passwords on A and B: at most ${LOGIN_LIMIT} are tried, the rest 429`, async () => {
+		const acct = await signup(A.client());
+		const res = await Promise.all(clientsOnBoth().map((c, i) => login(c, acct.email, `wrong-${i}-${acct.password}`)));
+		const tried = res.filter((r) => r.status === 401).length;
+		assert.equal(tried, LOGIN_LIMIT, `answers: ${statuses(res).join(" ")}`);
+		assert.equal(res.filter((r) => r.status === 429).length, PARALLEL - LOGIN_LIMIT);
+		// the limit holds for the right password too, on both
+		for (const srv of [A, B]) assert.equal((await login(srv.client(), acct.email, acct.password)).status, 429);
+	});
+
 	test(`${PARALLEL} parallel uses of one magic-link token on A and B: exactly one signs in`, async () => {
 		const acct = await signup(A.client());
 		const req = await A.client().post("/auth/magic-link", { email: acct.email });
