@@ -165,14 +165,8 @@ lk_magic_link_request(struct lk_app *app, const char *email, const char *redirec
 	    LK_E_LOCKED) {
 		return LK_LIMITED;
 	}
-	/* API-NOTES 83: the per-email budget counts every accepted request, account or not. */
 	snprintf(mail_bucket, sizeof(mail_bucket), "magic-email:%s", norm);
-	if (lk_rate_count(app, mail_bucket, HOUR_MS, now, &recent) != LK_OK) {
-		return LK_FAILED_INTERNAL;
-	}
 	found = lk_user_by_email(app, norm, &u) == LK_OK;
-	send = (app->cfg.rate_mail_email <= 0 || recent < app->cfg.rate_mail_email) &&
-	       (found ? may_sign_in(app, &u) : app->cfg.magic_link_signup);
 
 	/* The secrets and the message are made whether or not they will be sent, so a known
 	 * and an unknown address cost the request the same work. */
@@ -187,10 +181,15 @@ lk_magic_link_request(struct lk_app *app, const char *email, const char *redirec
 	if (lk_db_begin(app->store) != LK_OK) {
 		goto out;
 	}
+	/* API-NOTES 83: the per-email budget counts every accepted request, account or not;
+	 * counted inside the transaction (serialised on SQLite) with this request included. */
 	if (lk_rate_hit(app, ip_bucket, now) != LK_OK ||
-	    lk_rate_hit(app, mail_bucket, now) != LK_OK) {
+	    lk_rate_hit(app, mail_bucket, now) != LK_OK ||
+	    lk_rate_count(app, mail_bucket, HOUR_MS, now, &recent) != LK_OK) {
 		goto rollback;
 	}
+	send = (app->cfg.rate_mail_email <= 0 || recent <= app->cfg.rate_mail_email) &&
+	       (found ? may_sign_in(app, &u) : app->cfg.magic_link_signup);
 	if (send) {
 		struct lk_val p[] = {LK_BLOB(token_hash, sizeof(token_hash)),
 		                     LK_BLOB(mac, sizeof(mac)),
