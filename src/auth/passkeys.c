@@ -612,18 +612,18 @@ lk_passkey_login_options(struct lk_app *app, const char *email, const struct lk_
 	json_t *allow = NULL;
 	struct lk_user u;
 	size_t norm_len;
-	int64_t n = 0;
+	int64_t n = 0, slot = 0;
 	int rc;
 
 	*out = NULL;
 	*retry_after = 0;
-	/* API-NOTES 132: every request counts against the address */
+	/* API-NOTES 132: every request counts against the address (checked and counted in one
+	 * step, so parallel requests cannot pass the limit) */
 	snprintf(bucket, sizeof(bucket), "passkey-options-ip:%s", cl->ip);
-	if (lk_rate_check(app, bucket, app->cfg.rate_passkey_ip, MIN15_MS, now, retry_after) ==
-	    LK_E_LOCKED) {
+	if (lk_rate_take(app, bucket, app->cfg.rate_passkey_ip, MIN15_MS, now, &slot,
+	                 retry_after) == LK_E_LOCKED) {
 		return LK_E_LOCKED;
 	}
-	lk_rate_hit(app, bucket, now);
 	if (email) {
 		if (lk_email_normalize(email, strlen(email), norm, &norm_len) != LK_OK) {
 			return LK_E_MALFORMED;
@@ -786,10 +786,9 @@ assert_cred(struct lk_app *app, const json_t *response, const char *challenge,
 }
 
 static void
-login_failed(struct lk_app *app, const char *bucket, const struct cred *cr,
-             const struct lk_wa_error *err, const struct lk_client *cl, int64_t now)
+login_failed(struct lk_app *app, const struct cred *cr, const struct lk_wa_error *err,
+             const struct lk_client *cl, int64_t now)
 {
-	lk_rate_hit(app, bucket, now);
 	if (cr->found) {
 		lk_event_add(app, cr->user_id, "login.failure", cl->ip, cl->ua, now,
 		             json_pack("{s:s, s:s}", "method", "passkey", "check", err->check));
@@ -805,16 +804,19 @@ lk_passkey_login_verify(struct lk_app *app, const json_t *response, const struct
 	struct lk_wa_assertion as;
 	struct cred cr;
 	struct handle h;
+	int64_t slot = 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	memset(&cr, 0, sizeof(cr));
 	err->check = "";
 	err->message[0] = '\0';
-	/* API-NOTES 132: failed verifications count against the address */
+	/* API-NOTES 132: failed verifications count against the address. A slot is taken up
+	 * front (so parallel failures cannot pass the limit) and given back unless the
+	 * verification failed. */
 	snprintf(bucket, sizeof(bucket), "passkey-verify-ip:%s", cl->ip);
-	if (lk_rate_check(app, bucket, app->cfg.rate_passkey_ip, MIN15_MS, now,
-	                  &out->retry_after) == LK_E_LOCKED) {
+	if (lk_rate_take(app, bucket, app->cfg.rate_passkey_ip, MIN15_MS, now, &slot,
+	                 &out->retry_after) == LK_E_LOCKED) {
 		lk_metrics_login(&app->metrics, LK_LM_PASSKEY, LK_LO_RATE_LIMITED);
 		return LK_E_LOCKED;
 	}
@@ -870,9 +872,11 @@ lk_passkey_login_verify(struct lk_app *app, const json_t *response, const struct
 	goto out;
 fail:
 	if (rc == LK_E_VERIFY) {
-		login_failed(app, bucket, &cr, err, cl, now);
+		login_failed(app, &cr, err, cl, now);
+		slot = 0; /* counted */
 	}
 out:
+	lk_rate_release(app, slot);
 	free(cr.key);
 	return rc;
 }

@@ -538,6 +538,25 @@ describe("rate limits", () => {
 			await s.stop();
 		}
 	});
+
+	test("in parallel the limits still hold: 3 of 12 options, at most 3 failed verifications", async () => {
+		const s = await startServer({ args: [...NO_LIMITS, "--rate-passkey-ip", "3"] });
+		try {
+			const opts = await Promise.all(Array.from({ length: 12 }, () => s.client().post("/auth/passkey/options", {})));
+			assert.equal(opts.filter((r) => r.status === 200).length, 3, opts.map((r) => r.status).join(","));
+			assert.equal(opts.filter((r) => r.status === 429).length, 9);
+			const a = await account(s);
+			await register(a);
+			const o = opts.find((r) => r.status === 200).json;
+			const bad = a.auth.get(o, { badSignature: true });
+			const res = await Promise.all(Array.from({ length: 12 }, () => s.client().post("/auth/passkey/verify", { response: bad })));
+			const statuses = res.map((r) => r.status);
+			assert.ok(statuses.filter((x) => x === 401).length <= 3, statuses.join(","));
+			assert.ok(statuses.every((x) => x === 401 || x === 429), statuses.join(","));
+		} finally {
+			await s.stop();
+		}
+	});
 });
 
 async function enableTotp(c) {
