@@ -20,6 +20,7 @@
 
 #define HOUR_MS  (3600LL * 1000)
 #define NO_TIME  INT64_MIN
+#define KEEP_MS  (30LL * 24 * HOUR_MS) /* ended recoveries are kept a month */
 #define REC_COLS "id, user_id, start_by, started_at, completes_at, cancelled_at, completed_at"
 
 struct rec {
@@ -244,6 +245,16 @@ lk_recovery_request(struct lk_app *app, const char *email, const struct lk_clien
 	}
 	if (send && app->mailer) {
 		lk_mailer_kick(app->mailer);
+	}
+	if (now % 64 == 0) {
+		/* now and then, forget recoveries that ended (or lapsed) a month ago */
+		struct lk_val q[] = {LK_INT(now - KEEP_MS),
+		                     LK_INT(now - KEEP_MS - LK_RECOVERY_WINDOW_MS)};
+		lk_db_exec(
+		    app->store,
+		    "DELETE FROM recoveries WHERE (cancelled_at < ?1 OR completed_at < ?1 OR "
+		    "(started_at IS NULL AND start_by < ?1) OR completes_at < ?2)",
+		    q, 2, NULL, NULL, NULL);
 	}
 	res = LK_RECOVERY_OK;
 	goto out;

@@ -77,6 +77,13 @@ lk_notify_at(struct lk_app *app, const struct lk_user *user, const char *purpose
 	if (rc == LK_OK && app->mailer) {
 		lk_mailer_kick(app->mailer);
 	}
+	if (rc == LK_OK && now % 64 == 0) {
+		/* now and then, forget lockdown links that expired a day ago */
+		struct lk_val q[] = {LK_INT(now - 24LL * 3600 * 1000)};
+		lk_db_exec(app->store,
+		           "DELETE FROM tokens WHERE purpose = 'lockdown' AND expires_at < ?1", q,
+		           1, NULL, NULL, NULL);
+	}
 out:
 	sodium_memzero(token, sizeof(token));
 	if (body) {

@@ -268,6 +268,31 @@ test_new_device(void)
 }
 
 static void
+test_purge(void)
+{
+	struct lk_user u;
+	char r[LK_TOKEN_LEN + 1];
+	int64_t later = (T0 + 40 * DAY) / 64 * 64 + 64, n = -1;
+
+	new_user(&u);
+	request(&u, T0 + 1, r);
+	CHECK_EQ_INT(lk_recovery_cancel(&app, r, &cl, T0 + 2), LK_RECOVERY_OK);
+	request(&u, T0 + 3, r);             /* lapsed: never started */
+	request(&u, later - 64 * 3 - 1, r); /* recent: kept */
+	struct lk_val p[] = {LK_TEXT(u.id)};
+	CHECK_EQ_INT(
+	    lk_db_int(app.store, "SELECT COUNT(*) FROM recoveries WHERE user_id = ?1", p, 1, &n),
+	    LK_OK);
+	CHECK_EQ_INT(n, 3);
+	/* a request at a multiple of 64 ms forgets what ended more than a month ago */
+	request(&u, later, r);
+	CHECK_EQ_INT(
+	    lk_db_int(app.store, "SELECT COUNT(*) FROM recoveries WHERE user_id = ?1", p, 1, &n),
+	    LK_OK);
+	CHECK_EQ_INT(n, 2);
+}
+
+static void
 run_all(void)
 {
 	RUN(test_start_window);
@@ -276,6 +301,7 @@ run_all(void)
 	RUN(test_disabled_and_limits);
 	RUN(test_lockdown_link);
 	RUN(test_new_device);
+	RUN(test_purge);
 }
 
 static int
