@@ -116,6 +116,16 @@
 		button.addEventListener("click", () => run(button, fn, region));
 	}
 
+	/* Leaves the page once: later calls (say a 401 from a load still in flight after
+	 * "Sign out") would otherwise abort the navigation already under way. */
+	let leaving = false;
+	function go(url, replace = false) {
+		if (leaving) return;
+		leaving = true;
+		if (replace) location.replace(url);
+		else location.assign(url);
+	}
+
 	function tokenFromUrl() {
 		return new URLSearchParams(location.search).get("token") || "";
 	}
@@ -130,9 +140,9 @@
 			} catch {
 				/* storage may be disabled: the 2FA page then offers every method */
 			}
-			location.assign("/login/2fa");
+			go("/login/2fa");
 		} else {
-			location.assign(safePath(data.redirect) || "/settings");
+			go(safePath(data.redirect) || "/settings");
 		}
 	}
 
@@ -222,7 +232,7 @@
 	function pageSignup() {
 		onSubmit($("#signup-form"), async () => {
 			await api("POST", "/signup", { email: $("#email").value, password: $("#password").value });
-			location.assign("/settings");
+			go("/settings");
 		});
 	}
 
@@ -391,7 +401,7 @@
 				}
 				throw e;
 			}
-			location.assign("/settings");
+			go("/settings");
 		});
 	}
 
@@ -467,7 +477,7 @@
 				return await api(method, path, body);
 			} catch (e) {
 				if (e.status === 401 && path !== "/me/reauth") {
-					location.assign("/login");
+					go("/login");
 					throw new Cancelled();
 				}
 				if (e.code !== "reauthentication_required") throw e;
@@ -667,7 +677,7 @@
 					const revoke = el("button", { type: "button", class: "danger", text: "Revoke" });
 					onClick(revoke, async () => {
 						await call("DELETE", `/me/sessions/${encodeURIComponent(s.id)}`);
-						if (s.current) location.assign("/login");
+						if (s.current) go("/login");
 						else await Promise.all([loadSessions(), loadEvents()]);
 					});
 					return el(
@@ -706,7 +716,7 @@
 
 		onClick($("#sign-out"), async () => {
 			await api("POST", "/logout");
-			location.assign("/login");
+			go("/login");
 		});
 
 		run(null, async () => {
@@ -715,7 +725,7 @@
 				me = await api("GET", "/me");
 			} catch (e) {
 				if (e.status === 401) {
-					location.replace("/login");
+					go("/login", true);
 					return;
 				}
 				throw e;
