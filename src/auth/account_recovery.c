@@ -130,7 +130,7 @@ drop_reminders(struct lk_app *app, const char *user_id)
  * notice is reminder enough. */
 static void
 queue_reminder(struct lk_app *app, const struct lk_user *u, const char *recovery_id,
-               const char *extra, int64_t now, int64_t completes_at)
+               const char *extra, const struct lk_client *cl, int64_t now, int64_t completes_at)
 {
 	int64_t delay = completes_at - now, due, outbox_id = 0;
 
@@ -143,7 +143,7 @@ queue_reminder(struct lk_app *app, const struct lk_user *u, const char *recovery
 	}
 	if (lk_notify_at(app, u, "recovery-reminder",
 	                 "Reminder: account recovery for your account is about to complete.", extra,
-	                 NULL, NULL, now, due, &outbox_id) == LK_OK) {
+	                 cl->ip, cl->ua, now, due, &outbox_id) == LK_OK) {
 		struct lk_val p[] = {LK_TEXT(recovery_id), LK_INT(outbox_id)};
 		lk_db_exec(app->store,
 		           "UPDATE recoveries SET reminder_outbox_id = ?2 WHERE id = ?1", p, 2,
@@ -343,7 +343,7 @@ lk_recovery_start(struct lk_app *app, const char *token, const struct lk_client 
 	cancel_paragraph(app, ctoken, out->completes_at, extra, sizeof(extra));
 	lk_notify_ex(app, &u, "recovery-started", "Account recovery was started for your account.",
 	             extra, cl->ip, cl->ua, now);
-	queue_reminder(app, &u, r.id, extra, now, out->completes_at);
+	queue_reminder(app, &u, r.id, extra, cl, now, out->completes_at);
 	drop_reminders(app, u.id);
 	res = LK_RECOVERY_OK;
 out:
