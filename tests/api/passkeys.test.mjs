@@ -653,6 +653,18 @@ describe("second factor", () => {
 		assertError(await a.c.post("/login/2fa/passkey/options", {}), 401, "no_pending_session");
 	});
 
+	test("a pending session can neither enrol, list, rename, delete nor reauth passkeys (P-083, P-109)", async () => {
+		const { c } = await pending();
+		const id = [...a.auth.credentials.keys()][0];
+		assertError(await c.post("/auth/passkey/register/options", {}), 401, "unauthenticated");
+		assertError(await c.post("/auth/passkey/register/verify", { response: {} }), 401, "unauthenticated");
+		assertError(await c.get("/me/passkeys"), 401, "unauthenticated");
+		assertError(await c.patch(`/me/passkeys/${id}`, { name: "x" }), 401, "unauthenticated");
+		assertError(await c.delete(`/me/passkeys/${id}`), 401, "unauthenticated");
+		assertError(await c.post("/me/reauth/passkey/options", {}), 401, "unauthenticated");
+		assert.equal((await a.c.get("/me/passkeys")).json.passkeys.length, 1);
+	});
+
 	test("a user with TOTP and no passkey: options with allowCredentials []", async () => {
 		const b = await account();
 		await enableTotp(b.c);
