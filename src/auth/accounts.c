@@ -112,14 +112,15 @@ lk_account_signup_admit(struct lk_app *app, const struct lk_client *cl, int64_t 
                         int64_t *retry_after)
 {
 	char bucket[128];
+	int64_t slot;
 
 	*retry_after = 0;
 	snprintf(bucket, sizeof(bucket), "signup-ip:%s", cl->ip);
-	if (lk_rate_check(app, bucket, app->cfg.rate_signup_ip, HOUR_MS, now, retry_after) ==
+	/* every admitted request counts: checked and counted in one step */
+	if (lk_rate_take(app, bucket, app->cfg.rate_signup_ip, HOUR_MS, now, &slot, retry_after) ==
 	    LK_E_LOCKED) {
 		return LK_LIMITED;
 	}
-	lk_rate_hit(app, bucket, now);
 	return LK_DONE;
 }
 
@@ -398,10 +399,12 @@ lk_account_reauth_password(struct lk_app *app, struct lk_session *s, const char 
 {
 	char bucket[64];
 	struct lk_user u;
+	int64_t slot = 0;
 
 	snprintf(bucket, sizeof(bucket), "reauth:%s", s->user_id);
-	if (lk_rate_check(app, bucket, app->cfg.rate_2fa_account, MIN15_MS, now, retry_after) ==
-	    LK_E_LOCKED) {
+	/* counted up front (see lk_account_login), given back on success */
+	if (lk_rate_take(app, bucket, app->cfg.rate_2fa_account, MIN15_MS, now, &slot,
+	                 retry_after) == LK_E_LOCKED) {
 		return LK_LIMITED;
 	}
 	if (lk_user_by_id(app, s->user_id, &u) != LK_OK) {
@@ -410,6 +413,7 @@ lk_account_reauth_password(struct lk_app *app, struct lk_session *s, const char 
 	if (u.password_hash[0] == '\0') {
 		lk_password_verify_dummy(password, strlen(password));
 	} else if (lk_password_verify(u.password_hash, password, strlen(password)) == LK_OK) {
+		lk_rate_release(app, slot);
 		if (lk_session_reauth(app, s, "pwd", now) != LK_OK) {
 			return LK_FAILED_INTERNAL;
 		}
@@ -417,7 +421,6 @@ lk_account_reauth_password(struct lk_app *app, struct lk_session *s, const char 
 		             json_pack("{s:s}", "method", "password"));
 		return LK_DONE;
 	}
-	lk_rate_hit(app, bucket, now);
 	lk_event_add(app, u.id, "reauth.failure", cl->ip, cl->ua, now,
 	             json_pack("{s:s}", "method", "password"));
 	return LK_BAD_CREDENTIALS;

@@ -77,6 +77,7 @@ lk_factors_reauth(struct lk_app *app, struct lk_session *s, const char *field, j
 	const char *method = strcmp(field, "code") == 0 ? "totp" : "passkey";
 	char bucket[64], amr[16];
 	json_t *detail;
+	int64_t slot = 0;
 	int rc;
 
 	why->check = "";
@@ -89,12 +90,14 @@ lk_factors_reauth(struct lk_app *app, struct lk_session *s, const char *field, j
 	}
 	/* API-NOTES 52, 130: one reauth budget per account, apart from /login/2fa's */
 	snprintf(bucket, sizeof(bucket), "reauth:%s", s->user_id);
-	if (lk_rate_check(app, bucket, app->cfg.rate_2fa_account, 15LL * 60 * 1000, now,
-	                  retry_after) == LK_E_LOCKED) {
+	/* counted up front (parallel tries cannot all pass), given back on success */
+	if (lk_rate_take(app, bucket, app->cfg.rate_2fa_account, 15LL * 60 * 1000, now, &slot,
+	                 retry_after) == LK_E_LOCKED) {
 		return LK_LIMITED;
 	}
 	rc = reauth_prove(app, s, field, value, cl, now, amr, why);
 	if (rc == LK_OK) {
+		lk_rate_release(app, slot);
 		if (lk_session_reauth(app, s, amr, now) != LK_OK) {
 			return LK_FAILED_INTERNAL;
 		}
@@ -105,7 +108,6 @@ lk_factors_reauth(struct lk_app *app, struct lk_session *s, const char *field, j
 	if (rc != LK_E_VERIFY) {
 		return LK_FAILED_INTERNAL;
 	}
-	lk_rate_hit(app, bucket, now);
 	detail = json_pack("{s:s}", "method", method);
 	if (strcmp(field, "passkeyResponse") == 0) {
 		/* API-NOTES 50: a passkey failure names its check */

@@ -529,6 +529,7 @@ lk_totp2fa_disable(struct lk_app *app, const struct lk_user *u, const char *fiel
 	const char *with = strcmp(field, "recoveryCode") == 0 ? "recovery_code" : "totp";
 	char bucket[64];
 	int enabled = 0, rc;
+	int64_t slot = 0;
 
 	*retry_after = 0;
 	if ((rc = lk_totp2fa_enabled(app, u->id, &enabled)) != LK_OK) {
@@ -539,18 +540,18 @@ lk_totp2fa_disable(struct lk_app *app, const struct lk_user *u, const char *fiel
 	}
 	/* API-NOTES 52: a wrong code here spends the account's reauth budget */
 	snprintf(bucket, sizeof(bucket), "reauth:%s", u->id);
-	if (lk_rate_check(app, bucket, app->cfg.rate_2fa_account, MIN15_MS, now, retry_after) ==
-	    LK_E_LOCKED) {
+	if (lk_rate_take(app, bucket, app->cfg.rate_2fa_account, MIN15_MS, now, &slot,
+	                 retry_after) == LK_E_LOCKED) {
 		return LK_E_LOCKED;
 	}
 	rc = prove_for_disable(app, u->id, field, value, now);
 	if (rc == LK_E_VERIFY) {
-		lk_rate_hit(app, bucket, now);
 		lk_event_add(app, u->id, "reauth.failure", cl->ip, cl->ua, now,
 		             json_pack("{s:s, s:s}", "method", with, "action", "totp.disable"));
 		return rc;
 	}
 	if (rc == LK_OK) {
+		lk_rate_release(app, slot);
 		rc = remove_atomically(app, u->id);
 	}
 	if (rc != LK_OK) {
@@ -638,6 +639,7 @@ struct step_ctx {
 	enum lk_login_method metric;
 	char amr[16];
 	char bucket[64];
+	int64_t slot; /* lk_rate_take's slot in bucket: kept by a failure, released by a success */
 };
 
 static enum lk_outcome
@@ -645,7 +647,6 @@ step_failure(struct step_ctx *x, struct lk_2fa_result *out)
 {
 	int limit = x->app->cfg.rate_2fa_session < 1 ? 1 : x->app->cfg.rate_2fa_session;
 
-	lk_rate_hit(x->app, x->bucket, x->now);
 	if (lk_session_count_failure(x->app, x->s->id, &out->failures) != LK_OK) {
 		return LK_FAILED_INTERNAL;
 	}
@@ -761,8 +762,9 @@ lk_totp2fa_login(struct lk_app *app, struct lk_session *s, const char *field, co
 	out->recovery_remaining = -1;
 	step_method(&x, field);
 	snprintf(x.bucket, sizeof(x.bucket), "2fa:%s", s->user_id);
-	if (lk_rate_check(app, x.bucket, app->cfg.rate_2fa_account, MIN15_MS, now,
-	                  &out->retry_after) == LK_E_LOCKED) {
+	/* the check counts the attempt at once (parallel codes cannot all pass it) */
+	if (lk_rate_take(app, x.bucket, app->cfg.rate_2fa_account, MIN15_MS, now, &x.slot,
+	                 &out->retry_after) == LK_E_LOCKED) {
 		lk_metrics_login(&app->metrics, x.metric, LK_LO_RATE_LIMITED);
 		return LK_LIMITED;
 	}
@@ -776,5 +778,6 @@ lk_totp2fa_login(struct lk_app *app, struct lk_session *s, const char *field, co
 	if (rc != LK_OK) {
 		return LK_FAILED_INTERNAL;
 	}
+	lk_rate_release(app, x.slot);
 	return step_success(&x, out);
 }
