@@ -149,8 +149,8 @@ lk_magic_link_request(struct lk_app *app, const char *email, const char *redirec
 	unsigned char token_hash[LK_TOKEN_HASH], mac[CODE_MAC];
 	enum lk_outcome o = LK_FAILED_INTERNAL;
 	struct lk_user u;
-	int64_t recent = 0;
-	int found, send;
+	int64_t slot = 0, wait = 0;
+	int found, send, within = 1, rc;
 
 	*retry_after = 0;
 	if (lk_email_normalize(email, strlen(email), norm, NULL) != LK_OK) {
@@ -159,14 +159,30 @@ lk_magic_link_request(struct lk_app *app, const char *email, const char *redirec
 	if (redirect && lk_redirect_check(redirect, strlen(redirect)) != LK_OK) {
 		redirect = NULL; /* API-NOTES 85: ignored, never refused */
 	}
-	/* API-NOTES 84: past the address limit, 429; such answers are not counted. */
+	/* API-NOTES 84: past the address limit, 429; such answers are not counted. Both limits
+	 * decide and count in one step serialised per bucket (lk_rate_take), so parallel
+	 * requests, on any instance, cannot slip past them. */
 	snprintf(ip_bucket, sizeof(ip_bucket), "magic-ip:%s", cl->ip);
-	if (lk_rate_check(app, ip_bucket, app->cfg.rate_mail_ip, HOUR_MS, now, retry_after) ==
-	    LK_E_LOCKED) {
+	rc = lk_rate_take(app, ip_bucket, app->cfg.rate_mail_ip, HOUR_MS, now, &slot, retry_after);
+	if (rc == LK_E_LOCKED) {
 		return LK_LIMITED;
 	}
+	if (rc != LK_OK) {
+		return LK_FAILED_INTERNAL;
+	}
+	/* API-NOTES 83: the per-email budget counts every accepted request, account or not;
+	 * requests past it are still counted (a flood keeps the address quiet) and send nothing. */
 	snprintf(mail_bucket, sizeof(mail_bucket), "magic-email:%s", norm);
+	rc = lk_rate_take(app, mail_bucket, app->cfg.rate_mail_email, HOUR_MS, now, &slot, &wait);
+	if (rc == LK_E_LOCKED) {
+		rc = lk_rate_hit(app, mail_bucket, now);
+		within = 0;
+	}
+	if (rc != LK_OK) {
+		return LK_FAILED_INTERNAL;
+	}
 	found = lk_user_by_email(app, norm, &u) == LK_OK;
+	send = within && (found ? may_sign_in(app, &u) : app->cfg.magic_link_signup);
 
 	/* The secrets and the message are made whether or not they will be sent, so a known
 	 * and an unknown address cost the request the same work. */
@@ -181,15 +197,6 @@ lk_magic_link_request(struct lk_app *app, const char *email, const char *redirec
 	if (lk_db_begin(app->store) != LK_OK) {
 		goto out;
 	}
-	/* API-NOTES 83: the per-email budget counts every accepted request, account or not;
-	 * counted inside the transaction (serialised on SQLite) with this request included. */
-	if (lk_rate_hit(app, ip_bucket, now) != LK_OK ||
-	    lk_rate_hit(app, mail_bucket, now) != LK_OK ||
-	    lk_rate_count(app, mail_bucket, HOUR_MS, now, &recent) != LK_OK) {
-		goto rollback;
-	}
-	send = (app->cfg.rate_mail_email <= 0 || recent <= app->cfg.rate_mail_email) &&
-	       (found ? may_sign_in(app, &u) : app->cfg.magic_link_signup);
 	if (send) {
 		struct lk_val p[] = {LK_BLOB(token_hash, sizeof(token_hash)),
 		                     LK_BLOB(mac, sizeof(mac)),

@@ -661,6 +661,12 @@ describe("separate servers", { concurrency: true }, () => {
 			await signup(s.client(), { email: later });
 			assert.equal((await s.client().post("/auth/magic-link", { email: later })).status, 202);
 			await assertNoMail(s.mailDir, { to: later, purpose: "magic-link" });
+			// parallel requests cannot slip past the budget
+			const burst = await signup(s.client());
+			const answers = await Promise.all(Array.from({ length: 12 }, () => s.client().post("/auth/magic-link", { email: burst.email })));
+			assert.ok(answers.every((r) => r.status === 202));
+			for (let i = 0; i < 5; i++) await nextMail(s, burst.email);
+			await assertNoMail(s.mailDir, { to: burst.email, purpose: "magic-link", exclude: seen.get(s.mailDir) });
 		} finally {
 			assert.equal((await s.stop()).code, 0);
 		}
@@ -685,6 +691,10 @@ describe("separate servers", { concurrency: true }, () => {
 			}
 			assertError(await s.client().post("/auth/magic-link", { email: "bad" }, from("198.51.100.7")), 400, "invalid_field", "email");
 			assert.equal((await s.client().post("/auth/magic-link", { email: uniqueEmail("flood") }, from("198.51.100.8"))).status, 202, "another address is not limited");
+			// parallel requests from one address: exactly the limit gets through
+			const answers = await Promise.all(Array.from({ length: 40 }, () => s.client().post("/auth/magic-link", { email: uniqueEmail("burst") }, from("198.51.100.9"))));
+			assert.equal(answers.filter((r) => r.status === 202).length, 30, answers.map((r) => r.status).join(","));
+			assert.equal(answers.filter((r) => r.status === 429).length, 10);
 		} finally {
 			assert.equal((await s.stop()).code, 0);
 		}
