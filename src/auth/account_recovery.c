@@ -175,31 +175,40 @@ lk_recovery_request(struct lk_app *app, const char *email, const struct lk_clien
 	unsigned char hash[LK_TOKEN_HASH];
 	size_t norm_len;
 	struct lk_user u;
-	int64_t retry = 0, recent = 0;
-	int found, send;
+	int64_t retry = 0, slot = 0;
+	int found, send, within = 1, rc;
 	enum lk_recovery_result res = LK_RECOVERY_INTERNAL;
 
 	memset(out, 0, sizeof(*out));
 	if (lk_email_normalize(email, strlen(email), norm, &norm_len) != LK_OK) {
 		return LK_RECOVERY_BAD_EMAIL;
 	}
-	/* Past the address limit: 429, not counted (as for magic links, API-NOTES 84). */
+	/* Past the address limit: 429, not counted (as for magic links, API-NOTES 84). Both
+	 * limits decide and count in one step per bucket (lk_rate_take), so parallel requests
+	 * on any instance cannot slip past them. */
 	snprintf(ip_bucket, sizeof(ip_bucket), "recovery-ip:%s", cl->ip);
-	if (lk_rate_check(app, ip_bucket, app->cfg.rate_mail_ip, HOUR_MS, now, &retry) ==
-	    LK_E_LOCKED) {
+	rc = lk_rate_take(app, ip_bucket, app->cfg.rate_mail_ip, HOUR_MS, now, &slot, &retry);
+	if (rc == LK_E_LOCKED) {
 		out->retry_after = retry;
 		return LK_RECOVERY_LIMITED;
+	}
+	if (rc != LK_OK) {
+		return LK_RECOVERY_INTERNAL;
 	}
 	/* The per-email budget is the recoveries' own (API.md rate limits) and counts every
 	 * accepted request, account or not; past it, 202 and nothing sent. */
 	snprintf(mail_bucket, sizeof(mail_bucket), "recovery-email:%s", norm);
-	if (lk_rate_count(app, mail_bucket, HOUR_MS, now, &recent) != LK_OK) {
+	rc = lk_rate_take(app, mail_bucket, app->cfg.rate_mail_email, HOUR_MS, now, &slot, &retry);
+	if (rc == LK_E_LOCKED) {
+		rc = lk_rate_hit(app, mail_bucket, now);
+		within = 0;
+	}
+	if (rc != LK_OK) {
 		return LK_RECOVERY_INTERNAL;
 	}
 	found = lk_user_by_email(app, norm, &u) == LK_OK;
 	/* API-NOTES 120: nothing for an unknown or disabled account */
-	send = found && !u.disabled &&
-	       (app->cfg.rate_mail_email <= 0 || recent < app->cfg.rate_mail_email);
+	send = found && !u.disabled && within;
 
 	/* The secret and the message are made whatever happens next, so that a known and an
 	 * unknown address cost the request about the same work (SECURITY-PROBES P-058). */
@@ -221,10 +230,6 @@ lk_recovery_request(struct lk_app *app, const char *email, const struct lk_clien
 
 	if (lk_db_begin(app->store) != LK_OK) {
 		goto out;
-	}
-	if (lk_rate_hit(app, ip_bucket, now) != LK_OK ||
-	    lk_rate_hit(app, mail_bucket, now) != LK_OK) {
-		goto rollback;
 	}
 	if (send) {
 		struct lk_val p[] = {LK_TEXT(id), LK_TEXT(u.id), LK_BLOB(hash, sizeof(hash)),
