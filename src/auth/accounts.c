@@ -377,10 +377,19 @@ lk_account_change_password(struct lk_app *app, const struct lk_session *s, const
 	if (lk_password_hash(password, strlen(password), hash) != LK_OK) {
 		return LK_FAILED_INTERNAL;
 	}
+	/* one transaction (SECURITY-PROBES P-148): a new password never stands beside the
+	 * other sessions it was meant to end */
 	struct lk_val p[] = {LK_TEXT(hash), LK_TEXT(s->user_id)};
+	if (lk_db_begin(app->store) != LK_OK) {
+		return LK_FAILED_INTERNAL;
+	}
 	if (lk_db_exec(app->store, "UPDATE users SET password_hash = ?1 WHERE id = ?2", p, 2, NULL,
 	               NULL, NULL) != LK_OK ||
 	    lk_session_revoke_user(app, s->user_id, s->id, &revoked) != LK_OK) {
+		lk_db_rollback(app->store);
+		return LK_FAILED_INTERNAL;
+	}
+	if (lk_db_commit(app->store) != LK_OK) {
 		return LK_FAILED_INTERNAL;
 	}
 	lk_event_add(app, s->user_id, "password.changed", cl->ip, cl->ua, now,
