@@ -557,6 +557,49 @@ describe("second factor, recoveries", () => {
 		assertError(pw, 401, "invalid_credentials");
 	});
 
+	test("a pending session the client held is ended when a link gives it a new one", async () => {
+		const owner = server.client();
+		const acct = await signup(owner);
+		await verifyOwn(server, owner, acct.email);
+		const secret = await enableTotp(owner);
+		const c = server.client();
+		assert.equal((await login(c, acct.email, acct.password)).json.status, "2fa_required");
+		const held = c.cookie;
+		const m = await requestLink(server, acct.email);
+		const res = await useToken(c, m.token);
+		assert.equal(res.json.status, "2fa_required");
+		assert.ok(res.cookie && res.cookie !== held, "a new pending cookie");
+		const code = totp(secret, { at: Date.now() / 1000 + 30 });
+		assertError(await c.post("/login/2fa", { code }, { cookie: held }), 401, "no_pending_session");
+		assert.equal(recordCookie(await c.post("/login/2fa", { code })).status, 200);
+	});
+
+	test("a locked-down account: no link without a second factor to go on to; with TOTP, 2fa_required", async () => {
+		const c = server.client();
+		const plain = await signup(c);
+		await verifyOwn(server, c, plain.email);
+		const early = await requestLink(server, plain.email);
+		server.sql(`UPDATE users SET locked_down = 1 WHERE email = '${plain.email}'`);
+		assert.equal((await server.client().post("/auth/magic-link", { email: plain.email })).status, 202);
+		await assertNoMail(server.mailDir, { to: plain.email, purpose: "magic-link", exclude: seen.get(server.mailDir) });
+		assertError(await useToken(server.client(), early.token), 401, "invalid_credentials");
+		assertError(await useToken(server.client(), early.token), 400, "invalid_or_expired_token");
+
+		const owner = server.client();
+		const acct = await signup(owner);
+		await verifyOwn(server, owner, acct.email);
+		const secret = await enableTotp(owner);
+		server.sql(`UPDATE users SET locked_down = 1 WHERE email = '${acct.email}'`);
+		const m = await requestLink(server, acct.email);
+		const d = server.client();
+		const res = await useToken(d, m.token);
+		assert.equal(res.status, 200, res.text);
+		assert.equal(res.json.status, "2fa_required");
+		const done = recordCookie(await d.post("/login/2fa", { code: totp(secret, { at: Date.now() / 1000 + 30 }) }));
+		assert.equal(done.status, 200, done.text);
+		assert.equal(Number(server.sql(`SELECT locked_down FROM users WHERE email = '${acct.email}'`)[0].locked_down), 0, "the second factor lifts the lock");
+	});
+
 	test("a full sign-in by magic link cancels a recovery in its waiting period", async () => {
 		const owner = server.client();
 		const acct = await signup(owner);
