@@ -1,6 +1,6 @@
 // Browser: magic-link sign-in from the login page's "Send me a magic link", the .eml in the
 // mail dir, the confirm page's "Sign in" (API.md "Magic links", "Web pages"; API-NOTES 87-88,
-// 139), a link a mail scanner fetched first, the redirect, and a spent link.
+// 139), a link a mail scanner fetched first, the redirect, a spent link, and an account with TOTP.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { after, before, test } from "node:test";
@@ -8,6 +8,7 @@ import { launchBrowser, openPage } from "../lib/browser.mjs";
 import { parseMail, waitForMail } from "../lib/mail.mjs";
 import { recordSecret } from "../lib/secrets.mjs";
 import { SESSION_COOKIE, startServer } from "../lib/server.mjs";
+import { totp } from "../lib/totp.mjs";
 
 let server;
 let browser;
@@ -140,6 +141,40 @@ test("a spent link says so in the alert region and signs nobody in", async () =>
 	await page.getByRole("alert").filter({ hasText: /invalid|expired/i }).waitFor();
 	assert.equal(new URL(page.url()).pathname, "/auth/magic-link/verify");
 	assert.equal(await sessionCookie(page), undefined);
+	assert.deepEqual(page.problems, []);
+	await page.context().close();
+});
+
+test("an account with TOTP: the link leads to the second step, then in", async () => {
+	const who = "magic.totp@example.com";
+	const c = server.client();
+	assert.equal((await c.post("/signup", { email: who, password })).status, 201);
+	const vm = await waitForMail(server.mailDir, { to: who, purpose: "verify-email" });
+	recordSecret(vm.token, "verification token");
+	assert.equal((await c.post("/auth/verify-email", { token: vm.token })).status, 200);
+	const setup = await c.post("/2fa/totp/setup", {});
+	const secret = recordSecret(setup.json.secret, "totp secret");
+	const enabled = await c.post("/2fa/totp/enable", { code: totp(secret) });
+	assert.equal(enabled.status, 200, enabled.text);
+	for (const rc of enabled.json.recoveryCodes) recordSecret(rc, "recovery code");
+
+	assert.equal((await server.client().post("/auth/magic-link", { email: who })).status, 202);
+	const m = await waitForMail(server.mailDir, { to: who, purpose: "magic-link" });
+	recordSecret(m.token, "magic-link token");
+	const page = await openPage(browser, server);
+	await page.goto(linkPath(m));
+	await page.getByRole("button", { name: "Sign in", exact: true }).click();
+	await page.waitForURL("**/login/2fa");
+	// the enabling code's step is spent; the next one is inside the window
+	await page.getByLabel("Authenticator code").fill(totp(secret, { at: Date.now() / 1000 + 30 }));
+	await page.getByRole("button", { name: "Verify" }).click();
+	await page.waitForURL("**/settings");
+	await page.getByText(who, { exact: true }).waitFor();
+	const cookie = await sessionCookie(page);
+	recordSecret(cookie.value, "browser session");
+	const me = await server.client().get("/me", { cookie: cookie.value });
+	assert.deepEqual(me.json.session.amr, ["email_link", "otp"]);
+	assert.equal(me.json.session.aal, 2);
 	assert.deepEqual(page.problems, []);
 	await page.context().close();
 });
