@@ -569,13 +569,19 @@ lk_totp2fa_disable(struct lk_app *app, const struct lk_user *u, const char *fiel
 static int
 replace_if_enabled(struct lk_app *app, const char *user_id, int64_t now, lk_recovery_set codes)
 {
-	int enabled = 0, rc;
+	int64_t enabled = 0;
+	int rc;
 
 	if ((rc = lk_db_begin(app->store)) != LK_OK) {
 		return rc;
 	}
-	rc = lk_totp2fa_enabled(app, user_id, &enabled);
-	if (rc == LK_OK && !enabled) {
+	/* Writes the TOTP row first: it tells whether TOTP is on and queues concurrent
+	 * regenerations behind this one (on PostgreSQL a plain read would not, and two could
+	 * each delete the old set and insert their own: 20 live codes). */
+	struct lk_val p[] = {LK_TEXT(user_id)};
+	rc = lk_db_exec(app->store, "UPDATE totp SET last_step = last_step WHERE user_id = ?1", p,
+	                1, NULL, NULL, &enabled);
+	if (rc == LK_OK && enabled != 1) {
 		rc = LK_E_NOTFOUND;
 	}
 	if (rc == LK_OK) {
