@@ -60,6 +60,13 @@ lk_cli_serve(int argc, char **argv)
 		fprintf(stderr, "latchkey: libsodium failed to initialise\n");
 		goto out;
 	}
+	/* Block the signals before any thread starts, so every thread inherits the mask and
+	 * only sigwait below receives them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	if (lk_serverkey_load_or_create(app.cfg.data_dir, &app.key) != LK_OK) {
 		fprintf(stderr,
 		        "latchkey: --data-dir: cannot use %s/secret.key (missing, unreadable "
@@ -87,11 +94,6 @@ lk_cli_serve(int argc, char **argv)
 		fprintf(stderr, "latchkey: cannot start the mail worker\n");
 		goto out;
 	}
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	if (lk_server_start(&app, &srv) != 0) {
 		rc = 2;
 		goto out;
