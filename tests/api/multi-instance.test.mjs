@@ -1,7 +1,8 @@
 // Several instances, one truth (issue 8, DESIGN "several instances on PostgreSQL"): two
 // `latchkey serve` processes, A and B, on different ports share one PostgreSQL database
 // (created here in the scripts/pg-test cluster, whatever LATCHKEY_TEST_DB says) and one data
-// dir (so one secret.key and one mail dir). Whatever one instance writes, the other must
+// dir (so one secret.key and one mail dir), and one public --origin, as behind a load balancer
+// (so a passkey made through A is valid at B). Whatever one instance writes, the other must
 // honour: sessions and logouts, login rate limits, and every single-use secret — parallel uses
 // split over both instances must let exactly one through.
 import assert from "node:assert/strict";
@@ -9,6 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { createPgDatabase, dropPgDatabases, startServer } from "../lib/server.mjs";
 import { waitForMail } from "../lib/mail.mjs";
 import { recordSecret } from "../lib/secrets.mjs";
+import { SoftAuthn } from "../lib/softauthn.mjs";
 import { totp } from "../lib/totp.mjs";
 import { ISO_RE, login, recordCookie, signup, sleep, strongPassword } from "../lib/api-util.mjs";
 
@@ -17,7 +19,7 @@ const LOGIN_LIMIT = 5; // --rate-login-account
 const COMMON = [
 	"--rate-signup-ip", "0", "--rate-login-ip", "0", "--rate-login-account", String(LOGIN_LIMIT),
 	"--rate-2fa-account", "0", "--rate-2fa-session", "1000", "--rate-mail-ip", "0", "--rate-mail-email", "0",
-	"--recovery-delay", "2s",
+	"--rate-passkey-ip", "0", "--recovery-delay", "2s",
 ];
 
 let db;
@@ -26,7 +28,7 @@ let B;
 before(async () => {
 	db = await createPgDatabase("lk_multi");
 	A = await startServer({ args: ["--db", db.url, ...COMMON] });
-	B = await startServer({ args: ["--db", db.url, ...COMMON], dataDir: A.dataDir });
+	B = await startServer({ args: ["--db", db.url, ...COMMON], dataDir: A.dataDir, origin: A.origin });
 });
 after(async () => {
 	// B first: A owns the shared data dir and deletes it when it stops
@@ -132,6 +134,27 @@ describe("two instances on one PostgreSQL database", () => {
 		assert.deepEqual(statuses(res), [200, ...Array(PARALLEL - 1).fill(401)], res.map((r) => r.text).join("\n"));
 		const me = await sameBrowser(ca, B).get("/me");
 		assert.equal(me.status, 200, me.text);
+	});
+
+	test(`${PARALLEL} parallel uses of one passkey challenge on A and B: exactly one signs in`, async () => {
+		const ca = A.client();
+		await signup(ca);
+		const auth = new SoftAuthn({ origin: A.origin });
+		const ro = await ca.post("/auth/passkey/register/options", {});
+		assert.equal(ro.status, 200, ro.text);
+		const reg = await sameBrowser(ca, B).post("/auth/passkey/register/verify", { response: auth.create(ro.json) });
+		assert.equal(reg.status, 201, reg.text);
+		const lo = await B.client().post("/auth/passkey/options", {});
+		assert.equal(lo.status, 200, lo.text);
+		const response = auth.get(lo.json); // one signed assertion over B's challenge
+		const res = await Promise.all(
+			clientsOnBoth().map(async (c) => recordCookie(await c.post("/auth/passkey/verify", { response }), "passkey session")),
+		);
+		assert.deepEqual(statuses(res), [200, ...Array(PARALLEL - 1).fill(401)], res.map((r) => r.text).join("\n"));
+		for (const r of res.filter((x) => x.status === 401)) {
+			assert.equal(r.json.error, "verification_failed", r.text);
+			assert.equal(r.json.check, "challenge", r.text);
+		}
 	});
 
 	test("a recovery started on A completes on B after the delay", async () => {
