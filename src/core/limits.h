@@ -39,8 +39,12 @@
 /* Events listed by /me/events. */
 #define LK_MAX_EVENTS_LISTED 200
 /* Connections held open at once, and seconds an idle or slow one may hold a slot. */
-#define LK_MAX_CONNECTIONS    1024
-#define LK_CONNECTION_TIMEOUT 15
+#define LK_MAX_CONNECTIONS 1024
+/* One peer may hold at most a quarter of them, so a host trickling bytes to keep its
+ * connections open (slowloris) cannot lock everyone out. Not applied behind a trusted
+ * proxy, where every connection comes from the proxy. */
+#define LK_MAX_CONNECTIONS_PER_PEER 256
+#define LK_CONNECTION_TIMEOUT       15
 
 /* Store: parameters of one SQL statement (our widest INSERT has about 20); the back ends
  * keep their conversion buffers on the stack. */

@@ -190,3 +190,36 @@ describe("shutdown and the log", () => {
 		assert.ok(!log.includes(acct.password));
 	});
 });
+
+describe("connection limits", () => {
+	const openIdle = (port) =>
+		new Promise((resolve, reject) => {
+			const s = net.connect(port, "127.0.0.1", () => resolve(s));
+			s.on("error", reject);
+		});
+	// Resolves with true when the server answered, false when it closed the connection unanswered.
+	const answered = (port) =>
+		new Promise((resolve) => {
+			const s = net.connect(port, "127.0.0.1", () => s.write("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+			let data = "";
+			s.on("data", (d) => (data += d));
+			s.on("close", () => resolve(data.startsWith("HTTP/1.1 200")));
+			s.on("error", () => resolve(false));
+		});
+
+	test("one peer cannot hold every connection slot (slowloris)", async () => {
+		const s = await startServer();
+		const idle = [];
+		try {
+			for (let i = 0; i < 256; i++) idle.push(await openIdle(s.port));
+			await sleep(200);
+			assert.equal(await answered(s.port), false, "the 257th connection from one peer is refused");
+			for (const c of idle.splice(0)) c.destroy();
+			await sleep(300);
+			assert.equal(await answered(s.port), true, "slots come back when the peer lets go");
+		} finally {
+			for (const c of idle) c.destroy();
+			await s.stop();
+		}
+	});
+});
