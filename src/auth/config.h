@@ -38,6 +38,9 @@ struct lk_config {
 	int totp_period; /* seconds */
 	int magic_link_signup;
 	int attestation_direct;
+	char attestation_roots[900]; /* a folder of PEM trust anchors, "" for none */
+	char **anchors_pem;          /* their texts, loaded at start (lk_options_parse) */
+	int n_anchors;
 	/* Rate limits (0 disables one). */
 	int rate_login_account, rate_login_ip, rate_2fa_session, rate_2fa_account;
 	int rate_mail_email, rate_mail_ip, rate_passkey_ip, rate_signup_ip;

@@ -63,6 +63,15 @@ wa_config(const struct lk_app *app, int64_t now, int registration, const char *o
 	c->algs = registration ? offered_algs : NULL;
 	c->n_algs = registration ? sizeof(offered_algs) / sizeof(offered_algs[0]) : 0;
 	c->now_ms = now;
+	c->anchors_pem = (const char *const *)app->cfg.anchors_pem;
+	c->n_anchors = (size_t)app->cfg.n_anchors;
+}
+
+/* 1 for an attestation whose certificate chain the verifier checked (basic, attca). */
+static int
+attested(const char *type)
+{
+	return type && (strcmp(type, "basic") == 0 || strcmp(type, "attca") == 0);
 }
 
 static int
@@ -531,7 +540,9 @@ lk_passkey_register_verify(struct lk_app *app, const struct lk_session *s, const
 		goto out;
 	}
 	lk_event_add(app, s->user_id, "passkey.added", cl->ip, cl->ua, now,
-	             json_pack("{s:s, s:s}", "passkeyId", id, "name", pname));
+	             json_pack("{s:s, s:s, s:s, s:s, s:b}", "passkeyId", id, "name", pname, "fmt",
+	                       reg.fmt, "attestation", reg.attestation ? reg.attestation : "none",
+	                       "anchored", app->cfg.n_anchors > 0 && attested(reg.attestation)));
 	notify(app, s->user_id, "passkey-added", "A passkey was added to your account.", cl, now);
 	rc = passkey_get(app, s->user_id, id, passkey);
 out:

@@ -2,6 +2,7 @@
  * 140-144). Every option has a LATCHKEY_<NAME> twin; the command line wins. */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 
 #include "cli/options.h"
 #include "core/duration.h"
+#include "core/limits.h"
 #include "core/rc.h"
 
 enum kind { K_STR, K_INT, K_DUR, K_DUR0, K_BOOL, K_LIST };
@@ -63,6 +65,7 @@ static const struct opt opts[] = {
     {"totp-period", K_STR, 0, 0, 0, 0},
     {"magic-link-signup", K_BOOL, offsetof(struct lk_config, magic_link_signup), 0, 0, 0},
     {"attestation", K_STR, 0, 0, 0, 0},
+    S("attestation-roots", attestation_roots),
     I("rate-login-account", rate_login_account, 0, 1000000),
     I("rate-login-ip", rate_login_ip, 0, 1000000),
     I("rate-2fa-session", rate_2fa_session, 1, 1000000),
@@ -556,12 +559,77 @@ check(struct lk_config *cfg)
 	return 0;
 }
 
+/* Reads every *.pem file of --attestation-roots: the WebAuthn attestation trust anchors. */
+static int
+load_anchors(struct lk_config *cfg)
+{
+	struct dirent *e;
+	DIR *d;
+	int rc = 0;
+
+	if (cfg->attestation_roots[0] == '\0') {
+		return 0;
+	}
+	if (!(d = opendir(cfg->attestation_roots))) {
+		return bad("attestation-roots", "not a readable directory");
+	}
+	while (rc == 0 && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		char path[1200], *text;
+		FILE *f;
+		long len;
+
+		if (n < 5 || strcmp(e->d_name + n - 4, ".pem") != 0) {
+			continue;
+		}
+		if (cfg->n_anchors >= LK_MAX_ANCHORS) {
+			rc = bad("attestation-roots", "too many .pem files");
+			break;
+		}
+		snprintf(path, sizeof(path), "%s/%s", cfg->attestation_roots, e->d_name);
+		if (!(f = fopen(path, "rb"))) {
+			rc = bad("attestation-roots", "a .pem file is unreadable");
+			break;
+		}
+		if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) <= 0 ||
+		    len > LK_MAX_ANCHOR_BYTES || fseek(f, 0, SEEK_SET) != 0 ||
+		    !(text = calloc(1, (size_t)len + 1))) {
+			fclose(f);
+			rc = bad("attestation-roots",
+			         "a .pem file is empty, too large or unreadable");
+			break;
+		}
+		if (fread(text, 1, (size_t)len, f) != (size_t)len ||
+		    !strstr(text, "-----BEGIN CERTIFICATE-----")) {
+			free(text);
+			fclose(f);
+			rc = bad("attestation-roots", "a .pem file holds no certificate");
+			break;
+		}
+		fclose(f);
+		char **grown =
+		    realloc(cfg->anchors_pem, sizeof(char *) * (size_t)(cfg->n_anchors + 1));
+		if (!grown) {
+			free(text);
+			rc = bad("attestation-roots", "out of memory");
+			break;
+		}
+		cfg->anchors_pem = grown;
+		cfg->anchors_pem[cfg->n_anchors++] = text;
+	}
+	closedir(d);
+	if (rc == 0 && cfg->n_anchors == 0) {
+		rc = bad("attestation-roots", "holds no .pem file");
+	}
+	return rc;
+}
+
 int
 lk_options_parse(struct lk_config *cfg, int argc, char **argv)
 {
 	defaults(cfg);
 	if (from_env(cfg, argc, argv) != 0 || from_argv(cfg, argc, argv, 0, NULL) != 0 ||
-	    check(cfg) != 0) {
+	    check(cfg) != 0 || load_anchors(cfg) != 0) {
 		lk_options_free(cfg);
 		return -1;
 	}
@@ -596,4 +664,10 @@ lk_options_free(struct lk_config *cfg)
 		cfg->top_origins[i] = NULL;
 	}
 	cfg->n_top_origins = 0;
+	for (int i = 0; i < cfg->n_anchors; i++) {
+		free(cfg->anchors_pem[i]);
+	}
+	free(cfg->anchors_pem);
+	cfg->anchors_pem = NULL;
+	cfg->n_anchors = 0;
 }

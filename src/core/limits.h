@@ -32,6 +32,9 @@
 /* CBOR arrays and maps of WebAuthn (attStmt, COSE keys, x5c, extension outputs) hold a
  * handful of entries; a cap keeps duplicate-key checks and libcbor's allocations small. */
 #define LK_MAX_CBOR_ENTRIES 128
+/* --attestation-roots: a handful of vendor roots, each a few KiB of PEM. */
+#define LK_MAX_ANCHORS      64
+#define LK_MAX_ANCHOR_BYTES 65536
 /* Passkey names: 1..64 code points. */
 #define LK_MAX_PASSKEY_NAME_CP 64
 /* Redirect paths echoed after a magic link. */

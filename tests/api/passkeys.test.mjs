@@ -6,6 +6,8 @@
 // backup flags, deleted credentials, plus the rate limits and the pre-hijack defence.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { listMail, waitForMail } from "../lib/mail.mjs";
@@ -13,7 +15,7 @@ import { recordSecret } from "../lib/secrets.mjs";
 import { startServer } from "../lib/server.mjs";
 import { SoftAuthn, b64u } from "../lib/softauthn.mjs";
 import { totp } from "../lib/totp.mjs";
-import { ISO_RE, login, recordCookie, signup, uniqueEmail } from "../lib/api-util.mjs";
+import { ISO_RE, login, recordCookie, runLatchkey, signup, uniqueEmail } from "../lib/api-util.mjs";
 
 const NO_LIMITS = ["--rate-signup-ip", "0", "--rate-login-ip", "0", "--rate-login-account", "0", "--rate-mail-ip", "0", "--rate-mail-email", "0", "--rate-2fa-account", "0"];
 const GOOGLE_PM = "ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4"; // data/aaguids.json: "Google Password Manager"
@@ -275,6 +277,41 @@ describe("registration", () => {
 		assert.deepEqual((await b.c.get("/me/passkeys")).json.passkeys, []);
 		// the owner is untouched and still signs in
 		assert.equal((await passwordless(a.auth)).res.status, 200);
+	});
+});
+
+describe("attestation trust anchors (--attestation-roots)", () => {
+	test("a folder of PEM roots is loaded; self and none attestation still register, recorded as not anchored", async () => {
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), "latchkey-roots-"));
+		const reg = "../shared/vectors/webauthn/registration";
+		const withRoot = fs.readdirSync(reg).map((f) => JSON.parse(fs.readFileSync(path.join(reg, f), "utf8"))).find((c) => c.trustAnchors?.length);
+		fs.writeFileSync(path.join(dir, "root.pem"), withRoot.trustAnchors.join("\n"));
+		const srv = await startServer({ args: ["--attestation-roots", dir] });
+		try {
+			for (const attestation of ["packed", "none"]) {
+				const a = await account(srv, { alg: -7, attestation });
+				await register(a);
+				const added = (await events(a.c)).find((e) => e.type === "passkey.added");
+				assert.equal(added.detail.attestation, attestation === "packed" ? "self" : "none");
+				assert.equal(added.detail.anchored, false);
+			}
+		} finally {
+			await srv.stop();
+			fs.rmSync(dir, { recursive: true, force: true });
+		}
+	});
+
+	test("a folder without PEM files, or none at all, stops serve with exit 2 naming the option", async () => {
+		const empty = fs.mkdtempSync(path.join(os.tmpdir(), "latchkey-roots-"));
+		try {
+			for (const dir of [empty, path.join(empty, "missing")]) {
+				const r = await runLatchkey(["serve", "--attestation-roots", dir]);
+				assert.equal(r.code, 2, r.stderr);
+				assert.match(r.stderr, /--attestation-roots/);
+			}
+		} finally {
+			fs.rmSync(empty, { recursive: true, force: true });
+		}
 	});
 });
 
