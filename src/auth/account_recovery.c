@@ -114,15 +114,16 @@ is_live(const struct rec *r, int64_t now)
 }
 
 /* Deletes the unsent reminders of user_id's recoveries that have ended (P-065). */
-static void
+static int
 drop_reminders(struct lk_app *app, const char *user_id)
 {
 	struct lk_val p[] = {LK_TEXT(user_id)};
-	lk_db_exec(app->store,
-	           "DELETE FROM outbox WHERE sent_at IS NULL AND id IN (SELECT reminder_outbox_id "
-	           "FROM recoveries WHERE user_id = ?1 AND reminder_outbox_id IS NOT NULL AND "
-	           "(cancelled_at IS NOT NULL OR completed_at IS NOT NULL))",
-	           p, 1, NULL, NULL, NULL);
+	return lk_db_exec(
+	    app->store,
+	    "DELETE FROM outbox WHERE sent_at IS NULL AND id IN (SELECT reminder_outbox_id "
+	    "FROM recoveries WHERE user_id = ?1 AND reminder_outbox_id IS NOT NULL AND "
+	    "(cancelled_at IS NOT NULL OR completed_at IS NOT NULL))",
+	    p, 1, NULL, NULL, NULL);
 }
 
 /* A started recovery reminds the account before it completes: halfway through the wait,
@@ -444,6 +445,13 @@ complete(struct lk_app *app, const char *token, const char *new_password,
 	if (lk_password_hash(new_password, strlen(new_password), pwhash) != LK_OK) {
 		return LK_RECOVERY_INTERNAL;
 	}
+	/* One transaction (SECURITY-PROBES P-148): claiming the token, the wipe, the new
+	 * password and the new session happen together or not at all, so a failure between
+	 * them cannot leave a spent token beside an account with no way in. The slow hash is
+	 * made above, before the write lock is taken. */
+	if (lk_db_begin(app->store) != LK_OK) {
+		goto out;
+	}
 	/* SPEC single use: one conditional update decides which request completes it. */
 	struct lk_val p[] = {LK_TEXT(r.id), LK_INT(now)};
 	if (lk_db_exec(app->store,
@@ -451,34 +459,38 @@ complete(struct lk_app *app, const char *token, const char *new_password,
 	               "NULL AND cancelled_at IS NULL AND started_at IS NOT NULL AND completes_at "
 	               "<= ?2",
 	               p, 2, NULL, NULL, &changes) != LK_OK) {
-		goto out;
+		goto rollback;
 	}
 	if (changes != 1) {
 		res = LK_RECOVERY_BAD_TOKEN;
-		goto out;
+		goto rollback;
 	}
 	/* Everything but the email goes, as in the pre-hijack defence (API-NOTES 89, 118):
 	 * password, TOTP with any unconfirmed set-up, recovery codes, passkeys and their
 	 * outstanding challenges, every session. */
-	if (lk_account_prehijack_reset(app, u->id, &revoked) != LK_OK) {
-		goto out;
+	if (lk_account_prehijack_reset_in_tx(app, u->id, &revoked) != LK_OK) {
+		goto rollback;
 	}
 	struct lk_val q[] = {LK_TEXT(pwhash), LK_TEXT(u->id)};
 	if (lk_db_exec(app->store,
 	               "UPDATE users SET password_hash = ?1, email_verified = 1, locked_down = 0 "
 	               "WHERE id = ?2",
 	               q, 2, NULL, NULL, NULL) != LK_OK) {
-		goto out;
+		goto rollback;
 	}
 	struct lk_val c[] = {LK_TEXT(u->id), LK_TEXT(r.id), LK_INT(now)};
-	lk_db_exec(app->store,
-	           "UPDATE recoveries SET cancelled_at = ?3, cancel_reason = 'superseded' WHERE "
-	           "user_id = ?1 AND id <> ?2 AND cancelled_at IS NULL AND completed_at IS NULL",
-	           c, 3, NULL, NULL, NULL);
-	drop_reminders(app, u->id);
-	if (lk_session_create(app, u->id, 1, "email_link", cl->ip, cl->ua, now, out->signin.token,
+	if (lk_db_exec(
+	        app->store,
+	        "UPDATE recoveries SET cancelled_at = ?3, cancel_reason = 'superseded' WHERE "
+	        "user_id = ?1 AND id <> ?2 AND cancelled_at IS NULL AND completed_at IS NULL",
+	        c, 3, NULL, NULL, NULL) != LK_OK ||
+	    drop_reminders(app, u->id) != LK_OK ||
+	    lk_session_create(app, u->id, 1, "email_link", cl->ip, cl->ua, now, out->signin.token,
 	                      &out->signin.session) != LK_OK) {
-		goto out;
+		goto rollback;
+	}
+	if (lk_db_commit(app->store) != LK_OK) {
+		goto wipe_token;
 	}
 	u->email_verified = 1;
 	u->locked_down = 0;
@@ -490,6 +502,13 @@ complete(struct lk_app *app, const char *token, const char *new_password,
 	          "every other factor removed.",
 	          cl->ip, cl->ua, now);
 	res = LK_RECOVERY_OK;
+	goto out;
+rollback:
+	lk_db_rollback(app->store);
+wipe_token:
+	/* nothing was made: no token goes back to the caller */
+	sodium_memzero(out->signin.token, sizeof(out->signin.token));
+	memset(&out->signin.session, 0, sizeof(out->signin.session));
 out:
 	sodium_memzero(pwhash, sizeof(pwhash));
 	return res;

@@ -337,7 +337,7 @@ lk_account_verify_email(struct lk_app *app, const char *token, const char *sessi
 }
 
 int
-lk_account_prehijack_reset(struct lk_app *app, const char *user_id, int64_t *revoked)
+lk_account_prehijack_reset_in_tx(struct lk_app *app, const char *user_id, int64_t *revoked)
 {
 	static const char *const wipe[] = {
 	    "UPDATE users SET email_verified = 1, password_hash = NULL WHERE id = ?1",
@@ -351,15 +351,26 @@ lk_account_prehijack_reset(struct lk_app *app, const char *user_id, int64_t *rev
 	int rc;
 
 	struct lk_val p[] = {LK_TEXT(user_id)};
-	if ((rc = lk_db_begin(app->store)) != LK_OK) {
-		return rc;
-	}
 	for (size_t i = 0; i < sizeof(wipe) / sizeof(wipe[0]); i++) {
 		if ((rc = lk_db_exec(app->store, wipe[i], p, 1, NULL, NULL,
 		                     i == 1 ? revoked : NULL)) != LK_OK) {
-			lk_db_rollback(app->store);
 			return rc;
 		}
+	}
+	return LK_OK;
+}
+
+int
+lk_account_prehijack_reset(struct lk_app *app, const char *user_id, int64_t *revoked)
+{
+	int rc;
+
+	if ((rc = lk_db_begin(app->store)) != LK_OK) {
+		return rc;
+	}
+	if ((rc = lk_account_prehijack_reset_in_tx(app, user_id, revoked)) != LK_OK) {
+		lk_db_rollback(app->store);
+		return rc;
 	}
 	return lk_db_commit(app->store);
 }

@@ -58,6 +58,10 @@ enum lk_outcome lk_account_reauth_password(struct lk_app *app, struct lk_session
 /* The pre-hijack defence (API-NOTES 89): marks the email verified, removes password and
  * every factor, revokes every session; *revoked receives how many. */
 int lk_account_prehijack_reset(struct lk_app *app, const char *user_id, int64_t *revoked);
+/* The same writes inside the caller's transaction (lk_db_begin; it neither begins nor
+ * commits, so a caller can make them part of a larger change, as account recovery does).
+ * On an error the caller must roll back. */
+int lk_account_prehijack_reset_in_tx(struct lk_app *app, const char *user_id, int64_t *revoked);
 
 /* Queues one email and wakes the mailer. */
 int lk_mail(struct lk_app *app, const char *to, const char *purpose, const char *subject,

@@ -45,6 +45,39 @@ new_user(struct lk_user *u)
 	             LK_OK);
 }
 
+/* Fault injection for the all-or-nothing tests: from now on (on = 1), or no longer (on = 0),
+ * every `op` (INSERT or UPDATE) of a row of table whose user_id is user_id fails, by a
+ * trigger in the engine's own dialect. user_id is ours (no quote in it). */
+static void
+inject_fault(const char *table, const char *op, const char *user_id, int on)
+{
+	char sql[600];
+	int pg = strcmp(app.store->ops->name, "postgres") == 0;
+
+	if (!on) {
+		snprintf(sql, sizeof(sql), "DROP TRIGGER IF EXISTS lk_test_fault%s%s",
+		         pg ? " ON " : "", pg ? table : "");
+	} else if (pg) {
+		CHECK_EQ_INT(
+		    lk_db_exec(app.store,
+		               "CREATE OR REPLACE FUNCTION lk_test_fault() RETURNS trigger "
+		               "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected "
+		               "fault'; END $$",
+		               NULL, 0, NULL, NULL, NULL),
+		    LK_OK);
+		snprintf(sql, sizeof(sql),
+		         "CREATE TRIGGER lk_test_fault BEFORE %s ON %s FOR EACH ROW WHEN "
+		         "(NEW.user_id = '%s') EXECUTE FUNCTION lk_test_fault()",
+		         op, table, user_id);
+	} else {
+		snprintf(sql, sizeof(sql),
+		         "CREATE TRIGGER lk_test_fault BEFORE %s ON %s WHEN NEW.user_id = '%s' "
+		         "BEGIN SELECT RAISE(ABORT, 'injected fault'); END",
+		         op, table, user_id);
+	}
+	CHECK_EQ_INT(lk_db_exec(app.store, sql, NULL, 0, NULL, NULL, NULL), LK_OK);
+}
+
 struct mail_ctx {
 	const char *marker;
 	char token[LK_TOKEN_LEN + 1];
@@ -292,6 +325,73 @@ test_purge(void)
 	CHECK_EQ_INT(n, 2);
 }
 
+/* SECURITY-PROBES P-148: completion is one transaction. The new session (the last write)
+ * fails: the token is not spent, and the password, the factors, the sessions and the
+ * email's state are as they were; once the fault is gone the same token completes. */
+static void
+test_complete_all_or_nothing(void)
+{
+	struct lk_user u, after;
+	struct lk_session old;
+	struct lk_recovery_out o;
+	char r[LK_TOKEN_LEN + 1], token[LK_SESSION_TOKEN_LEN + 1];
+	unsigned char digest[32];
+	int64_t at, n = -1;
+
+	new_user(&u);
+	randombytes_buf(digest, sizeof(digest));
+	CHECK_EQ_INT(lk_session_create(&app, u.id, 1, "pwd", cl.ip, cl.ua, T0, token, &old), LK_OK);
+	/* a factor: one stored recovery code */
+	struct lk_val p[] = {LK_TEXT(u.id), LK_BLOB(digest, sizeof(digest)), LK_INT(T0)};
+	CHECK_EQ_INT(lk_db_exec(app.store,
+	                        "INSERT INTO recovery_codes (user_id, digest, created_at) VALUES "
+	                        "(?1, ?2, ?3)",
+	                        p, 3, NULL, NULL, NULL),
+	             LK_OK);
+	request(&u, T0, r);
+	CHECK_EQ_INT(lk_recovery_start(&app, r, &cl, T0, &o), LK_RECOVERY_OK);
+	at = o.completes_at;
+
+	inject_fault("sessions", "INSERT", u.id, 1);
+	CHECK_EQ_INT(lk_recovery_complete(&app, r, STRONG, &cl, at, &o), LK_RECOVERY_INTERNAL);
+	inject_fault("sessions", "INSERT", u.id, 0);
+	CHECK_EQ_STR(o.signin.token, "");
+	struct lk_val q[] = {LK_TEXT(u.id)};
+	CHECK_EQ_INT(lk_db_int(app.store,
+	                       "SELECT COUNT(*) FROM recoveries WHERE user_id = ?1 AND "
+	                       "completed_at IS NULL AND cancelled_at IS NULL",
+	                       q, 1, &n),
+	             LK_OK);
+	CHECK_EQ_INT(n, 1);
+	CHECK_EQ_INT(lk_user_by_id(&app, u.id, &after), LK_OK);
+	CHECK_EQ_STR(after.password_hash, "x");
+	CHECK(!after.email_verified);
+	CHECK_EQ_INT(
+	    lk_db_int(app.store, "SELECT COUNT(*) FROM sessions WHERE user_id = ?1", q, 1, &n),
+	    LK_OK);
+	CHECK_EQ_INT(n, 1);
+	CHECK_EQ_INT(lk_db_int(app.store, "SELECT COUNT(*) FROM recovery_codes WHERE user_id = ?1",
+	                       q, 1, &n),
+	             LK_OK);
+	CHECK_EQ_INT(n, 1);
+	CHECK_EQ_INT(last_mail(&u, "recovery-completed", "", NULL), 0);
+
+	/* the same token, now that storage works: completed once */
+	CHECK_EQ_INT(lk_recovery_complete(&app, r, STRONG, &cl, at, &o), LK_RECOVERY_OK);
+	CHECK(o.signin.session.full);
+	CHECK_EQ_INT(lk_user_by_id(&app, u.id, &after), LK_OK);
+	CHECK(strcmp(after.password_hash, "x") != 0 && after.email_verified);
+	CHECK_EQ_INT(
+	    lk_db_int(app.store, "SELECT COUNT(*) FROM sessions WHERE user_id = ?1", q, 1, &n),
+	    LK_OK);
+	CHECK_EQ_INT(n, 1); /* the old one revoked, the new one made */
+	CHECK_EQ_INT(lk_db_int(app.store, "SELECT COUNT(*) FROM recovery_codes WHERE user_id = ?1",
+	                       q, 1, &n),
+	             LK_OK);
+	CHECK_EQ_INT(n, 0);
+	CHECK_EQ_INT(lk_recovery_complete(&app, r, STRONG, &cl, at, &o), LK_RECOVERY_BAD_TOKEN);
+}
+
 static void
 run_all(void)
 {
@@ -302,6 +402,7 @@ run_all(void)
 	RUN(test_lockdown_link);
 	RUN(test_new_device);
 	RUN(test_purge);
+	RUN(test_complete_all_or_nothing);
 }
 
 static int
