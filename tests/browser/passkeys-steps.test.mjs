@@ -1,5 +1,6 @@
 // Browser: a passkey proving a second step, in Chromium with a CDP virtual authenticator
-// (ctap2, internal, resident keys, user verification): "Use a passkey" on /login/2fa after a
+// (ctap2, internal, resident keys, user verification; and a u2f security key without user
+// verification): "Use a passkey" on /login/2fa after a
 // password for an account with TOTP, and in the settings page's "Confirm it's you" dialog once
 // the sudo window has passed. (tests/browser/passkeys.test.mjs covers adding, renaming, the
 // passkey button, autofill and deleting.)
@@ -25,12 +26,12 @@ after(async () => {
  * load) would sign in before the password form is used. These pages report conditional
  * mediation as unavailable, so each test walks the path it names.
  */
-async function page(server) {
+async function page(server, authenticator = {}) {
 	const p = await openPage(browser, server);
 	await p.addInitScript(() => {
 		if (window.PublicKeyCredential) PublicKeyCredential.isConditionalMediationAvailable = async () => false;
 	});
-	await addVirtualAuthenticator(p);
+	await addVirtualAuthenticator(p, authenticator);
 	return p;
 }
 
@@ -112,6 +113,40 @@ test("\"Confirm it's you\" accepts a passkey once the sudo window has passed", a
 		assert.deepEqual(me.session.amr, ["pwd", "passkey_uv"]);
 		const ev = (await pageGet(p, "/me/events")).events.map((e) => e.type);
 		assert.ok(ev.includes("reauth.success") && ev.includes("passkey.removed"), ev.join(","));
+		assert.deepEqual(p.problems, []);
+	} finally {
+		await p.context().close();
+		await server.stop();
+	}
+});
+
+test("a U2F security key (no user verification) is a second factor after a password", async () => {
+	const server = await startServer();
+	const p = await page(server, {
+		protocol: "u2f",
+		transport: "usb",
+		hasResidentKey: false,
+		hasUserVerification: false,
+		isUserVerified: false,
+	});
+	try {
+		const email = "u2f.key@example.com";
+		await signUpWithPasskey(p, email, "Security key");
+		const setup = await p.evaluate(async () => (await fetch("/2fa/totp/setup", { method: "POST", credentials: "same-origin" })).json());
+		recordSecret(setup.secret, "totp secret");
+		assert.equal(await pagePost(p, "/2fa/totp/enable", { code: totp(setup.secret) }), 200);
+
+		await p.getByRole("button", { name: "Sign out" }).click();
+		await p.waitForURL("**/login");
+		await p.getByLabel("Email").fill(email);
+		await p.getByLabel("Password").fill(password);
+		await p.getByRole("button", { name: "Sign in", exact: true }).click();
+		await p.waitForURL("**/login/2fa");
+		await p.getByRole("button", { name: "Use a passkey" }).click();
+		await p.waitForURL("**/settings");
+		const me = await pageGet(p, "/me");
+		assert.deepEqual(me.session.amr, ["pwd", "passkey"], "UP without UV: passkey, not passkey_uv");
+		assert.equal(me.session.aal, 2);
 		assert.deepEqual(p.problems, []);
 	} finally {
 		await p.context().close();
