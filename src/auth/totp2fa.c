@@ -669,17 +669,25 @@ step_failure(struct step_ctx *x, struct lk_2fa_result *out)
 	return LK_BAD_CREDENTIALS;
 }
 
+/* Spends the recovery code and counts the ones left (inside the sign-in's transaction). */
 static int
 use_recovery_code(struct step_ctx *x, const json_t *v, struct lk_2fa_result *out)
 {
-	char left[80];
 	int rc = lk_recovery_codes_consume(x->app, x->s->user_id, json_string_value(v),
 	                                   json_string_length(v), x->now);
 
-	if (rc != LK_OK || (rc = lk_recovery_codes_remaining(x->app, x->s->user_id,
-	                                                     &out->recovery_remaining)) != LK_OK) {
+	if (rc != LK_OK) {
 		return rc;
 	}
+	return lk_recovery_codes_remaining(x->app, x->s->user_id, &out->recovery_remaining);
+}
+
+/* After the commit: the event and the email of a spent recovery code. */
+static void
+recovery_code_used(struct step_ctx *x, struct lk_2fa_result *out)
+{
+	char left[80];
+
 	lk_event_add(x->app, x->s->user_id, "recovery_code.used", x->cl->ip, x->cl->ua, x->now,
 	             json_pack("{s:I}", "remaining", (json_int_t)out->recovery_remaining));
 	snprintf(left, sizeof(left), "%lld recovery code%s left.",
@@ -688,7 +696,6 @@ use_recovery_code(struct step_ctx *x, const json_t *v, struct lk_2fa_result *out
 	lk_notify_ex(x->app, &out->user, "recovery-code-used",
 	             "A recovery code was used to sign in to your account.", left, x->cl->ip,
 	             x->cl->ua, x->now);
-	return LK_OK;
 }
 
 /* Checks the factor. LK_OK (x->amr set), LK_E_VERIFY, or a storage failure. */
@@ -716,18 +723,14 @@ first_factor(const char *amr)
 	return lk_amr_has(amr, "email_link") ? "magic_link" : "password";
 }
 
+/* The factor is proved and the session promoted (committed): events, notices, metrics. */
 static enum lk_outcome
 step_success(struct step_ctx *x, struct lk_2fa_result *out)
 {
-	int rc = lk_session_promote(x->app, x->s, x->amr, x->now, out->token);
-
-	if (rc == LK_E_NOTFOUND) {
-		return LK_BAD_CREDENTIALS; /* a concurrent request completed this sign-in */
-	}
-	if (rc != LK_OK) {
-		return LK_FAILED_INTERNAL;
-	}
 	out->expires_at = x->s->expires_at;
+	if (strcmp(x->method, "recovery_code") == 0) {
+		recovery_code_used(x, out);
+	}
 	lk_event_add(x->app, x->s->user_id, "2fa.success", x->cl->ip, x->cl->ua, x->now,
 	             json_pack("{s:s}", "method", x->method));
 	lk_event_add(
@@ -762,7 +765,8 @@ lk_totp2fa_login(struct lk_app *app, struct lk_session *s, const char *field, co
                  const struct lk_client *cl, int64_t now, struct lk_2fa_result *out)
 {
 	struct step_ctx x = {.app = app, .s = s, .cl = cl, .now = now};
-	int rc;
+	struct lk_session before = *s;
+	int rc, tx;
 
 	memset(out, 0, sizeof(*out));
 	out->recovery_remaining = -1;
@@ -777,9 +781,34 @@ lk_totp2fa_login(struct lk_app *app, struct lk_session *s, const char *field, co
 	if (lk_user_by_id(app, s->user_id, &out->user) != LK_OK) {
 		return LK_FAILED_INTERNAL;
 	}
+	/* SECURITY-PROBES P-050: a TOTP step or a recovery code is spent and the session
+	 * promoted in one transaction, so a failure between them neither burns the code nor
+	 * leaves the session pending after its factor was used. (The passkey step spends its
+	 * challenge on its own: a lost challenge costs only a new options request.) */
+	tx = strcmp(field, "code") == 0 || strcmp(field, "recoveryCode") == 0;
+	if (tx && lk_db_begin(app->store) != LK_OK) {
+		return LK_FAILED_INTERNAL;
+	}
 	rc = prove_factor(&x, field, value, out);
+	if (rc == LK_OK) {
+		/* LK_E_NOTFOUND: a concurrent request completed this sign-in */
+		rc = lk_session_promote(app, s, x.amr, now, out->token);
+	}
+	if (tx && rc == LK_OK && lk_db_commit(app->store) != LK_OK) {
+		rc = LK_E_STORAGE; /* a failed commit has rolled back */
+	} else if (tx && rc != LK_OK) {
+		lk_db_rollback(app->store);
+	}
+	if (rc != LK_OK) {
+		*s = before; /* nothing was promoted */
+		sodium_memzero(out->token, sizeof(out->token));
+		out->recovery_remaining = -1;
+	}
 	if (rc == LK_E_VERIFY) {
 		return step_failure(&x, out);
+	}
+	if (rc == LK_E_NOTFOUND) {
+		return LK_BAD_CREDENTIALS;
 	}
 	if (rc != LK_OK) {
 		return LK_FAILED_INTERNAL;

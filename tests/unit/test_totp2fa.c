@@ -114,6 +114,39 @@ count(const char *sql, const char *user_id)
 	return n;
 }
 
+/* Fault injection for the all-or-nothing tests: from now on (on = 1), or no longer (on = 0),
+ * every `op` (INSERT or UPDATE) of a row of table whose user_id is user_id fails, by a
+ * trigger in the engine's own dialect. user_id is ours (no quote in it). */
+static void
+inject_fault(const char *table, const char *op, const char *user_id, int on)
+{
+	char sql[600];
+	int pg = strcmp(app.store->ops->name, "postgres") == 0;
+
+	if (!on) {
+		snprintf(sql, sizeof(sql), "DROP TRIGGER IF EXISTS lk_test_fault%s%s",
+		         pg ? " ON " : "", pg ? table : "");
+	} else if (pg) {
+		CHECK_EQ_INT(
+		    lk_db_exec(app.store,
+		               "CREATE OR REPLACE FUNCTION lk_test_fault() RETURNS trigger "
+		               "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected "
+		               "fault'; END $$",
+		               NULL, 0, NULL, NULL, NULL),
+		    LK_OK);
+		snprintf(sql, sizeof(sql),
+		         "CREATE TRIGGER lk_test_fault BEFORE %s ON %s FOR EACH ROW WHEN "
+		         "(NEW.user_id = '%s') EXECUTE FUNCTION lk_test_fault()",
+		         op, table, user_id);
+	} else {
+		snprintf(sql, sizeof(sql),
+		         "CREATE TRIGGER lk_test_fault BEFORE %s ON %s WHEN NEW.user_id = '%s' "
+		         "BEGIN SELECT RAISE(ABORT, 'injected fault'); END",
+		         op, table, user_id);
+	}
+	CHECK_EQ_INT(lk_db_exec(app.store, sql, NULL, 0, NULL, NULL, NULL), LK_OK);
+}
+
 /* ---- tests ---- */
 
 static void
@@ -535,6 +568,64 @@ test_second_step(void)
 	json_decref(v);
 }
 
+/* SECURITY-PROBES P-050: the code is spent and the session promoted in one transaction.
+ * With the promotion failing, neither a recovery code nor a TOTP step is spent and the
+ * session stays pending; without the fault the same codes then sign in. */
+static void
+test_second_step_all_or_nothing(void)
+{
+	struct enrolled e;
+	struct lk_session s, found;
+	struct lk_2fa_result res;
+	char token[LK_SESSION_TOKEN_LEN + 1], code[LK_TOTP_CODE_SIZE];
+	const char *unused =
+	    "SELECT COUNT(*) FROM recovery_codes WHERE user_id = ?1 AND used_at IS NULL";
+	const char *step = "SELECT last_step FROM totp WHERE user_id = ?1";
+	json_t *rcode, *tcode;
+
+	enrol(&e, 0, 0);
+	CHECK_EQ_INT(count(step, e.u.id), T0 / 30);
+	CHECK_EQ_INT(lk_session_create(&app, e.u.id, 0, "pwd", cl.ip, cl.ua, MS(T0), token, &s),
+	             LK_OK);
+	rcode = json_string(e.codes[3]);
+	code_at(&e, T0 / 30 + 1, code);
+	tcode = json_string(code);
+
+	inject_fault("sessions", "UPDATE", e.u.id, 1);
+	CHECK_EQ_INT(lk_totp2fa_login(&app, &s, "recoveryCode", rcode, &cl, MS(T0), &res),
+	             LK_FAILED_INTERNAL);
+	CHECK_EQ_INT(res.recovery_remaining, -1);
+	CHECK_EQ_INT(lk_totp2fa_login(&app, &s, "code", tcode, &cl, MS(T0), &res),
+	             LK_FAILED_INTERNAL);
+	inject_fault("sessions", "UPDATE", e.u.id, 0);
+	CHECK_EQ_INT(s.full, 0);
+	CHECK_EQ_STR(s.amr, "pwd");
+	CHECK_EQ_INT(count(unused, e.u.id), LK_RECOVERY_CODES);
+	CHECK_EQ_INT(count(step, e.u.id), T0 / 30);
+	CHECK_EQ_INT(lk_session_lookup(&app, token, MS(T0), &found), LK_OK);
+	CHECK_EQ_INT(found.full, 0);
+	CHECK_EQ_INT(count("SELECT COUNT(*) FROM events WHERE user_id = ?1 AND type = "
+	                   "'recovery_code.used'",
+	                   e.u.id),
+	             0);
+
+	/* the same recovery code now signs in, once */
+	CHECK_EQ_INT(lk_totp2fa_login(&app, &s, "recoveryCode", rcode, &cl, MS(T0), &res), LK_DONE);
+	CHECK_EQ_INT(res.recovery_remaining, LK_RECOVERY_CODES - 1);
+	CHECK_EQ_INT(count(unused, e.u.id), LK_RECOVERY_CODES - 1);
+	CHECK_EQ_INT(lk_session_lookup(&app, res.token, MS(T0), &found), LK_OK);
+	CHECK_EQ_INT(found.full, 1);
+	CHECK_EQ_STR(found.amr, "pwd,recovery_code");
+	/* and the same TOTP code, in another pending session */
+	CHECK_EQ_INT(lk_session_create(&app, e.u.id, 0, "pwd", cl.ip, cl.ua, MS(T0), token, &s),
+	             LK_OK);
+	CHECK_EQ_INT(lk_totp2fa_login(&app, &s, "code", tcode, &cl, MS(T0), &res), LK_DONE);
+	CHECK_EQ_INT(count(step, e.u.id), T0 / 30 + 1);
+	CHECK_EQ_STR(s.amr, "pwd,otp");
+	json_decref(rcode);
+	json_decref(tcode);
+}
+
 static void
 run_all(void)
 {
@@ -548,6 +639,7 @@ run_all(void)
 	RUN(test_disable);
 	RUN(test_prehijack_wipe);
 	RUN(test_second_step);
+	RUN(test_second_step_all_or_nothing);
 }
 
 static int
