@@ -27,7 +27,9 @@ const char *lk_challenge_purpose_name(enum lk_challenge_purpose p);
 
 /* Issues a fresh challenge for purpose, bound to session_id and user_id (either may be
  * NULL: not bound), valid until now + LK_CHALLENGE_TTL; writes it (base64url,
- * NUL-terminated) to out. Deletes expired challenges first. LK_OK, LK_E_CRYPTO,
+ * NUL-terminated) to out. Deletes expired challenges first and, for a session, the
+ * session's older challenges of the same purpose: one outstanding per (session, purpose).
+ * Runs its own transaction (not for use inside lk_db_begin). LK_OK, LK_E_CRYPTO,
  * LK_E_STORAGE. */
 int lk_challenge_issue(struct lk_app *app, enum lk_challenge_purpose purpose,
                        const char *session_id, const char *user_id, int64_t now,

@@ -831,3 +831,42 @@ describe("pre-hijack defence", () => {
 		assertRefused((await passwordless(a.auth)).res, 401, "verification_failed", "credentialId");
 	});
 });
+
+describe("outstanding challenges (SECURITY-PROBES P-143)", () => {
+	test("one per session and purpose: a newer options request replaces the older challenge; other sessions and purposes keep theirs", async () => {
+		const a = await account(server, { uv: false });
+		const count = (purpose) =>
+			Number(db(server, `SELECT COUNT(*) AS n FROM webauthn_challenges WHERE user_id = '${a.user.id}' AND purpose = '${purpose}'`)[0].n);
+		// registration (full session in sudo mode)
+		const r = [];
+		for (let i = 0; i < 5; i++) r.push(await registerOptions(a.c));
+		assert.equal(count("register"), 1);
+		assertRefused(await a.c.post("/auth/passkey/register/verify", { response: a.auth.create(r[3]) }), 400, "verification_failed", "challenge");
+		assert.equal((await a.c.post("/auth/passkey/register/verify", { response: a.auth.create(r[4]) })).status, 201);
+		assert.equal(count("register"), 0);
+		// re-authentication, with a register challenge outstanding beside it
+		await registerOptions(a.c);
+		const q = [];
+		for (let i = 0; i < 5; i++) {
+			const o = await a.c.post("/me/reauth/passkey/options", {});
+			assert.equal(o.status, 200, o.text);
+			q.push(o.json);
+		}
+		assert.equal(count("reauth"), 1);
+		assert.equal(count("register"), 1, "another purpose keeps its challenge");
+		assertRefused(await a.c.post("/me/reauth", { passkeyResponse: a.auth.get(q[0]) }), 401, "invalid_credentials", "challenge");
+		assert.equal((await a.c.post("/me/reauth", { passkeyResponse: a.auth.get(q[4]) })).status, 200);
+		// second factor: two pending sessions of the account; p1 asks five times, p2 once
+		await enableTotp(a.c);
+		const p1 = server.client();
+		const p2 = server.client();
+		for (const c of [p1, p2]) assert.equal((await login(c, a.email, a.password)).json.status, "2fa_required");
+		const o2 = (await p2.post("/login/2fa/passkey/options", {})).json;
+		let o1;
+		for (let i = 0; i < 5; i++) o1 = (await p1.post("/login/2fa/passkey/options", {})).json;
+		assert.equal(count("second_factor"), 2, "one per pending session");
+		assert.equal(recordCookie(await p2.post("/login/2fa", { passkeyResponse: a.auth.get(o2) })).status, 200);
+		assert.equal(recordCookie(await p1.post("/login/2fa", { passkeyResponse: a.auth.get(o1) })).status, 200);
+		assert.equal(count("second_factor"), 0);
+	});
+});
