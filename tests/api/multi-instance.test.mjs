@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createPgDatabase, dropPgDatabases, startServer } from "../lib/server.mjs";
-import { waitForMail } from "../lib/mail.mjs";
+import { listMail, waitForMail } from "../lib/mail.mjs";
 import { recordSecret } from "../lib/secrets.mjs";
 import { SoftAuthn } from "../lib/softauthn.mjs";
 import { totp } from "../lib/totp.mjs";
@@ -155,6 +155,20 @@ describe("two instances on one PostgreSQL database", () => {
 			assert.equal(r.json.error, "verification_failed", r.text);
 			assert.equal(r.json.check, "challenge", r.text);
 		}
+	});
+
+	test("two mail workers on one outbox send each message once", async () => {
+		const accts = [];
+		for (let i = 0; i < 6; i++) accts.push(await signup((i % 2 ? B : A).client()));
+		const res = await Promise.all(accts.map((a, i) => (i % 2 ? A : B).client().post("/auth/magic-link", { email: a.email })));
+		for (const r of res) assert.equal(r.status, 202, r.text);
+		for (const a of accts) {
+			const m = await waitForMail(A.mailDir, { to: a.email, purpose: "magic-link" });
+			recordSecret(m.token, "magic-link token");
+			for (const c of m.codes) recordSecret(c, "magic-link code");
+		}
+		await sleep(1500); // time for a second copy, were one claimed twice
+		for (const a of accts) assert.equal(listMail(A.mailDir, { to: a.email, purpose: "magic-link" }).length, 1, a.email);
 	});
 
 	test("a recovery started on A completes on B after the delay", async () => {
