@@ -660,6 +660,14 @@ step_failure(struct step_ctx *x, struct lk_2fa_result *out)
 		/* API-NOTES 41: the limit-th failure ends the pending session */
 		lk_session_delete(x->app, x->s->id);
 		out->session_destroyed = 1;
+		/* Someone holds the password: tell the owner (SECURITY-PROBES P-035). */
+		struct lk_user u;
+		if (lk_user_by_id(x->app, x->s->user_id, &u) == LK_OK) {
+			lk_notify(x->app, &u, "2fa-failures",
+			          "Someone signed in with your password but failed the second step "
+			          "several times. If this was not you, change your password.",
+			          x->cl->ip, x->cl->ua, x->now);
+		}
 	}
 	lk_event_add(x->app, x->s->user_id, "2fa.failure", x->cl->ip, x->cl->ua, x->now,
 	             json_pack("{s:s, s:I, s:b}", "method", x->method, "failures",

@@ -334,6 +334,9 @@ describe("sign-in with a second factor", () => {
 		const f = (await events(a.c, "2fa.failure")).slice(0, 5).map((e) => e.detail);
 		assert.deepEqual(f[0], { method: "recovery_code", failures: 5, sessionDestroyed: true });
 		assert.deepEqual(f[1], { method: "totp", failures: 4, sessionDestroyed: false });
+		const mail = await waitForMail(a.srv.mailDir, { to: a.email, purpose: "2fa-failures" }, 5000);
+		assert.match(mail.body, /failed the second step/);
+		assert.ok(mail.links.some((l) => l.includes("/auth/lockdown?token=")), "with the lockdown link");
 	});
 
 	test("ten parallel requests with one code: exactly one signs in", async () => {
