@@ -66,7 +66,7 @@ test:
 
 run:
 	sh scripts/install-deps
-	$(MAKE) all
+	$(MAKE) -j$$(nproc) all
 	./$(BUILD)/latchkey serve
 
 bench: all
@@ -82,7 +82,7 @@ format-check:
 	clang-format --dry-run -Werror $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tests/unit/*.h' 'fuzz/*.c')
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-*
 
 # Fuzz targets (fuzz/fuzz_<target>.c) as plain programs that replay fuzz/corpus/<target>/
 # (fuzz/replay.c); tests/run-unit runs them. `make fuzz` builds the libFuzzer versions.
@@ -91,4 +91,5 @@ all: $(FUZZ_REPLAY)
 
 $(BUILD)/fuzz/%: fuzz/fuzz_%.c fuzz/replay.c fuzz/fuzz.h $(BUILD)/liblatchkey.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Ifuzz $(LDFLAGS) -o $@ $< fuzz/replay.c $(BUILD)/liblatchkey.a $(LDLIBS)
+	@echo '  FUZZ  $@'
+	@$(CC) $(CFLAGS) -Ifuzz $(LDFLAGS) -o $@ $< fuzz/replay.c $(BUILD)/liblatchkey.a $(LDLIBS)
