@@ -171,12 +171,12 @@ enum lk_recovery_result
 lk_recovery_request(struct lk_app *app, const char *email, const struct lk_client *cl, int64_t now,
                     struct lk_recovery_out *out)
 {
-	char norm[LK_MAX_EMAIL + 1], ip_bucket[128], mail_bucket[LK_MAX_EMAIL + 32];
+	char norm[LK_MAX_EMAIL + 1];
 	char token[LK_TOKEN_LEN + 1], id[32], delay[48], body[1536];
 	unsigned char hash[LK_TOKEN_HASH];
 	size_t norm_len;
 	struct lk_user u;
-	int64_t retry = 0, slot = 0;
+	int64_t retry = 0;
 	int found, send, within = 1, rc;
 	enum lk_recovery_result res = LK_RECOVERY_INTERNAL;
 
@@ -187,22 +187,10 @@ lk_recovery_request(struct lk_app *app, const char *email, const struct lk_clien
 	/* Past the address limit: 429, not counted (as for magic links, API-NOTES 84). Both
 	 * limits decide and count in one step per bucket (lk_rate_take), so parallel requests
 	 * on any instance cannot slip past them. */
-	snprintf(ip_bucket, sizeof(ip_bucket), "recovery-ip:%s", cl->ip);
-	rc = lk_rate_take(app, ip_bucket, app->cfg.rate_mail_ip, HOUR_MS, now, &slot, &retry);
+	rc = lk_rate_mail_admit(app, "recovery", cl->ip, norm, now, &within, &retry);
 	if (rc == LK_E_LOCKED) {
 		out->retry_after = retry;
 		return LK_RECOVERY_LIMITED;
-	}
-	if (rc != LK_OK) {
-		return LK_RECOVERY_INTERNAL;
-	}
-	/* The per-email budget is the recoveries' own (API.md rate limits) and counts every
-	 * accepted request, account or not; past it, 202 and nothing sent. */
-	snprintf(mail_bucket, sizeof(mail_bucket), "recovery-email:%s", norm);
-	rc = lk_rate_take(app, mail_bucket, app->cfg.rate_mail_email, HOUR_MS, now, &slot, &retry);
-	if (rc == LK_E_LOCKED) {
-		rc = lk_rate_hit(app, mail_bucket, now);
-		within = 0;
 	}
 	if (rc != LK_OK) {
 		return LK_RECOVERY_INTERNAL;

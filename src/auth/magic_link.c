@@ -144,12 +144,11 @@ enum lk_outcome
 lk_magic_link_request(struct lk_app *app, const char *email, const char *redirect,
                       const struct lk_client *cl, int64_t now, int64_t *retry_after)
 {
-	char norm[LK_MAX_EMAIL + 1], ip_bucket[128], mail_bucket[LK_MAX_EMAIL + 32];
+	char norm[LK_MAX_EMAIL + 1];
 	char token[LK_TOKEN_LEN + 1], code[LK_MAGIC_CODE_DIGITS + 1], body[2048];
 	unsigned char token_hash[LK_TOKEN_HASH], mac[CODE_MAC];
 	enum lk_outcome o = LK_FAILED_INTERNAL;
 	struct lk_user u;
-	int64_t slot = 0, wait = 0;
 	int found, send, within = 1, rc;
 
 	*retry_after = 0;
@@ -162,21 +161,9 @@ lk_magic_link_request(struct lk_app *app, const char *email, const char *redirec
 	/* API-NOTES 84: past the address limit, 429; such answers are not counted. Both limits
 	 * decide and count in one step serialised per bucket (lk_rate_take), so parallel
 	 * requests, on any instance, cannot slip past them. */
-	snprintf(ip_bucket, sizeof(ip_bucket), "magic-ip:%s", cl->ip);
-	rc = lk_rate_take(app, ip_bucket, app->cfg.rate_mail_ip, HOUR_MS, now, &slot, retry_after);
+	rc = lk_rate_mail_admit(app, "magic", cl->ip, norm, now, &within, retry_after);
 	if (rc == LK_E_LOCKED) {
 		return LK_LIMITED;
-	}
-	if (rc != LK_OK) {
-		return LK_FAILED_INTERNAL;
-	}
-	/* API-NOTES 83: the per-email budget counts every accepted request, account or not;
-	 * requests past it are still counted (a flood keeps the address quiet) and send nothing. */
-	snprintf(mail_bucket, sizeof(mail_bucket), "magic-email:%s", norm);
-	rc = lk_rate_take(app, mail_bucket, app->cfg.rate_mail_email, HOUR_MS, now, &slot, &wait);
-	if (rc == LK_E_LOCKED) {
-		rc = lk_rate_hit(app, mail_bucket, now);
-		within = 0;
 	}
 	if (rc != LK_OK) {
 		return LK_FAILED_INTERNAL;

@@ -3,9 +3,11 @@
  * counts at once, serialised per bucket through rate_heads, for limits that must hold under
  * parallel requests to several instances. */
 #include "auth/ratelimit.h"
+#include "core/limits.h"
 #include "core/rc.h"
 #include "store/store.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Old rows are pruned on the way: nothing here needs more than a day. */
@@ -140,6 +142,31 @@ lk_rate_hit(struct lk_app *app, const char *bucket, int64_t now)
 		struct lk_val q[] = {LK_INT(now - RATE_KEEP_MS)};
 		lk_db_exec(app->store, "DELETE FROM rate_events WHERE at < ?1", q, 1, NULL, NULL,
 		           NULL);
+	}
+	return rc;
+}
+
+int
+lk_rate_mail_admit(struct lk_app *app, const char *prefix, const char *ip, const char *email,
+                   int64_t now, int *within, int64_t *retry_s)
+{
+	const int64_t hour = 3600LL * 1000;
+	char bucket[LK_MAX_EMAIL + 64];
+	int64_t slot = 0, wait = 0;
+	int rc;
+
+	*within = 1;
+	snprintf(bucket, sizeof(bucket), "%s-ip:%s", prefix, ip);
+	if ((rc = lk_rate_take(app, bucket, app->cfg.rate_mail_ip, hour, now, &slot, retry_s)) !=
+	    LK_OK) {
+		return rc;
+	}
+	snprintf(bucket, sizeof(bucket), "%s-email:%s", prefix, email);
+	rc = lk_rate_take(app, bucket, app->cfg.rate_mail_email, hour, now, &slot, &wait);
+	if (rc == LK_E_LOCKED) {
+		/* a flood keeps the address quiet: requests past the budget still count */
+		rc = lk_rate_hit(app, bucket, now);
+		*within = 0;
 	}
 	return rc;
 }
