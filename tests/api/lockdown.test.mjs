@@ -8,7 +8,7 @@ import { startServer } from "../lib/server.mjs";
 import { listMail, waitForMail } from "../lib/mail.mjs";
 import { recordSecret } from "../lib/secrets.mjs";
 import { totp } from "../lib/totp.mjs";
-import { SoftAuthenticator } from "../lib/webauthn.mjs";
+import { SoftAuthn } from "../lib/softauthn.mjs";
 import { login, runLatchkey, signup, sleep, strongPassword } from "../lib/api-util.mjs";
 
 let server;
@@ -51,7 +51,7 @@ async function enableTotp(c) {
 }
 
 async function addPasskey(c) {
-	const auth = new SoftAuthenticator({ origin: server.origin });
+	const auth = new SoftAuthn({ origin: server.origin });
 	const opts = await c.post("/auth/passkey/register/options", {});
 	assert.equal(opts.status, 200, opts.text);
 	const res = await c.post("/auth/passkey/register/verify", { response: auth.create(opts.json) });

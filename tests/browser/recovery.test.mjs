@@ -8,7 +8,7 @@ import { waitForMail } from "../lib/mail.mjs";
 import { recordSecret } from "../lib/secrets.mjs";
 import { startServer } from "../lib/server.mjs";
 import { totp } from "../lib/totp.mjs";
-import { SoftAuthenticator } from "../lib/webauthn.mjs";
+import { SoftAuthn } from "../lib/softauthn.mjs";
 
 let server;
 let browser;
@@ -47,7 +47,7 @@ test("lock the account from a notification, then recover it through the pages", 
 	recordSecret(setup.json.secret, "totp secret");
 	const en = await c.post("/2fa/totp/enable", { code: totp(setup.json.secret) });
 	assert.equal(en.status, 200, en.text);
-	const auth = new SoftAuthenticator({ origin: server.origin });
+	const auth = new SoftAuthn({ origin: server.origin });
 	const opts = await c.post("/auth/passkey/register/options", {});
 	assert.equal((await c.post("/auth/passkey/register/verify", { response: auth.create(opts.json) })).status, 201);
 
