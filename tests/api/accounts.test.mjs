@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { listMail, waitForMail } from "../lib/mail.mjs";
 import { recordSecret } from "../lib/secrets.mjs";
 import { SESSION_COOKIE, startServer } from "../lib/server.mjs";
-import { login, parseSetCookie, recordCookie, runLatchkey, signup, strongPassword, uniqueEmail } from "../lib/api-util.mjs";
+import { assertError, login, parseSetCookie, recordCookie, runLatchkey, signup, strongPassword, uniqueEmail } from "../lib/api-util.mjs";
 
 const SESSION_TTL_S = 3600;
 let server;
@@ -20,13 +20,6 @@ after(async () => {
 	const { code } = await server.stop();
 	assert.equal(code, 0);
 });
-
-function assertError(res, status, code, field) {
-	assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status} ${res.text}`);
-	assert.equal(res.json?.error, code, res.text);
-	assert.equal(typeof res.json.message, "string");
-	if (field !== undefined) assert.equal(res.json.field, field, res.text);
-}
 
 function assertSessionCookie(res, maxAge) {
 	assert.ok(res.setCookie, "a session cookie is set");

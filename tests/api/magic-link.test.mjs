@@ -10,7 +10,7 @@ import { recordSecret } from "../lib/secrets.mjs";
 import { startServer } from "../lib/server.mjs";
 import { startSmtp } from "../lib/smtp.mjs";
 import { totp } from "../lib/totp.mjs";
-import { login, recordCookie, runLatchkey, signup, sleep, uniqueEmail } from "../lib/api-util.mjs";
+import { assertError, login, recordCookie, runLatchkey, signup, sleep, uniqueEmail } from "../lib/api-util.mjs";
 
 const NO_LIMITS = ["--rate-signup-ip", "0", "--rate-login-ip", "0", "--rate-login-account", "0", "--rate-mail-ip", "0", "--rate-mail-email", "0"];
 const SAFE = /^\/(?![/\\])/;
@@ -23,13 +23,6 @@ after(async () => {
 	const { code } = await server.stop();
 	assert.equal(code, 0);
 });
-
-function assertError(res, status, code, field) {
-	assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status} ${res.text}`);
-	assert.equal(res.json?.error, code, res.text);
-	assert.equal(typeof res.json.message, "string");
-	if (field !== undefined) assert.equal(res.json.field, field, res.text);
-}
 
 const seen = new Map(); // mail dir -> Set of message files already taken
 

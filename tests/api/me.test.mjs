@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { startServer } from "../lib/server.mjs";
-import { ISO_RE, login, signup, sleep, strongPassword } from "../lib/api-util.mjs";
+import { assertError, ISO_RE, login, signup, sleep, strongPassword } from "../lib/api-util.mjs";
 
 const SUDO_MS = 10 * 60 * 1000; // default --sudo-ttl
 let server;
@@ -15,13 +15,6 @@ after(async () => {
 	const { code } = await server.stop();
 	assert.equal(code, 0);
 });
-
-function assertError(res, status, code, field) {
-	assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status} ${res.text}`);
-	assert.equal(res.json?.error, code, res.text);
-	assert.equal(typeof res.json.message, "string");
-	if (field !== undefined) assert.equal(res.json.field, field, res.text);
-}
 
 describe("/me and /me/auth-methods", () => {
 	test("/me has every field", async () => {

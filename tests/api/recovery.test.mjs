@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { startServer } from "../lib/server.mjs";
 import { assertNoMail, listMail, waitForMail } from "../lib/mail.mjs";
 import { recordSecret } from "../lib/secrets.mjs";
-import { ISO_RE, login, signup, sleep, strongPassword, uniqueEmail } from "../lib/api-util.mjs";
+import { assertError, ISO_RE, login, signup, sleep, strongPassword, uniqueEmail } from "../lib/api-util.mjs";
 
 const DELAY_MS = 2000;
 let server;
@@ -21,13 +21,6 @@ after(async () => {
 	const { code } = await server.stop();
 	assert.equal(code, 0);
 });
-
-function assertError(res, status, code, field) {
-	assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status} ${res.text}`);
-	assert.equal(res.json?.error, code, res.text);
-	assert.equal(typeof res.json.message, "string");
-	if (field !== undefined) assert.equal(res.json.field, field, res.text);
-}
 
 /** Requests a recovery for email and resolves to its token R (from the email). */
 async function requestRecovery(email, { after: afterMail } = {}) {

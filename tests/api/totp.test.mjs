@@ -12,7 +12,7 @@ import { startServer } from "../lib/server.mjs";
 import { listMail, waitForMail } from "../lib/mail.mjs";
 import { recordSecret } from "../lib/secrets.mjs";
 import { base32Decode, parseOtpauth } from "../lib/totp.mjs";
-import { login, signup, sleep } from "../lib/api-util.mjs";
+import { assertError, login, signup, sleep } from "../lib/api-util.mjs";
 
 const OPEN = ["--rate-signup-ip", "0", "--rate-login-ip", "0", "--rate-login-account", "0"];
 // a database URL; LATCHKEY_TEST_DB=postgres is server.mjs's PostgreSQL mode, which needs no --db
@@ -79,13 +79,6 @@ async function waitForStep(step, period, margin = 2) {
 }
 
 // ---- accounts ----
-
-function assertError(res, status, code, field) {
-	assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status} ${res.text}`);
-	assert.equal(res.json?.error, code, res.text);
-	assert.equal(typeof res.json.message, "string");
-	if (field !== undefined) assert.equal(res.json.field, field, res.text);
-}
 
 /** A new account with a full session in sudo mode: { c, email, password, user }. */
 async function account(srv = server) {

@@ -8,7 +8,7 @@ import { waitForMail } from "../lib/mail.mjs";
 import { recordSecret } from "../lib/secrets.mjs";
 import { startServer } from "../lib/server.mjs";
 import { totp } from "../lib/totp.mjs";
-import { login, recordCookie, signup } from "../lib/api-util.mjs";
+import { assertError, login, recordCookie, signup } from "../lib/api-util.mjs";
 
 let server;
 before(async () => {
@@ -18,13 +18,6 @@ after(async () => {
 	const { code } = await server.stop();
 	assert.equal(code, 0);
 });
-
-function assertError(res, status, code, field) {
-	assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status} ${res.text}`);
-	assert.equal(res.json?.error, code, res.text);
-	assert.equal(typeof res.json.message, "string");
-	if (field !== undefined) assert.equal(res.json.field, field, res.text);
-}
 
 function db(sql) {
 	return server.sql(sql); // SQLite or PostgreSQL (server.mjs)

@@ -6,6 +6,7 @@
 //   import { rawRequest, chunkedRequest, signup, login, strongPassword, parseSetCookie,
 //            runLatchkey, sleep, uniqueEmail, ISO_RE } from "../lib/api-util.mjs";
 
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -219,4 +220,12 @@ export function runLatchkey(args, { env = {}, timeoutMs = 5000 } = {}) {
 			resolve({ code, signal, stdout, stderr, timedOut });
 		});
 	});
+}
+
+/** An error answer: status, the code, a message, and the field when given. */
+export function assertError(res, status, code, field) {
+	assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status} ${res.text}`);
+	assert.equal(res.json?.error, code, res.text);
+	assert.equal(typeof res.json.message, "string");
+	if (field !== undefined) assert.equal(res.json.field, field, res.text);
 }
