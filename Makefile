@@ -50,7 +50,7 @@ $(BUILD)/obj/gen/embedded.o: $(BUILD)/gen/embedded.c
 	@mkdir -p $(dir $@)
 	@$(CC) $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/liblatchkey.a
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h tests/unit/fixture.h $(BUILD)/liblatchkey.a
 	@mkdir -p $(dir $@)
 	@echo '  TEST  $@'
 	@$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/liblatchkey.a $(LDLIBS)

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "check.h"
+#include "fixture.h"
 
 #include "auth/challenges.h"
 #include "auth/passkeys.h"
@@ -279,36 +280,15 @@ run_all(void)
 	RUN(test_names);
 }
 
+static void
+close_app(void)
+{
+	lk_store_close(app.store);
+	lk_serverkey_free(app.key);
+}
+
 int
 main(void)
 {
-	char tmpl[] = "/tmp/latchkey-passkeys-XXXXXX", url[600];
-	const char *pg = getenv("LATCHKEY_TEST_PG_URL");
-	char *dir;
-
-	if (sodium_init() < 0 || !(dir = mkdtemp(tmpl))) {
-		return 1;
-	}
-	snprintf(url, sizeof(url), "sqlite:%s/t.db", dir);
-	if (open_app(url) != 0) {
-		return 1;
-	}
-	run_all();
-	lk_store_close(app.store);
-	lk_serverkey_free(app.key);
-	static const char *const files[] = {"t.db", "t.db-wal", "t.db-shm"};
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(url, sizeof(url), "%s/%s", dir, files[i]);
-		unlink(url);
-	}
-	rmdir(dir);
-	if (pg && *pg) {
-		if (open_app(pg) != 0) {
-			return 1;
-		}
-		run_all();
-		lk_store_close(app.store);
-		lk_serverkey_free(app.key);
-	}
-	return check_done("test_passkeys");
+	return fixture_run("test_passkeys", open_app, run_all, close_app);
 }

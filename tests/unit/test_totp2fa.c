@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "check.h"
+#include "fixture.h"
 
 #include "auth/accounts.h"
 #include "auth/ratelimit.h"
@@ -114,37 +115,10 @@ count(const char *sql, const char *user_id)
 	return n;
 }
 
-/* Fault injection for the all-or-nothing tests: from now on (on = 1), or no longer (on = 0),
- * every `op` (INSERT or UPDATE) of a row of table whose user_id is user_id fails, by a
- * trigger in the engine's own dialect. user_id is ours (no quote in it). */
 static void
 inject_fault(const char *table, const char *op, const char *user_id, int on)
 {
-	char sql[600];
-	int pg = strcmp(app.store->ops->name, "postgres") == 0;
-
-	if (!on) {
-		snprintf(sql, sizeof(sql), "DROP TRIGGER IF EXISTS lk_test_fault%s%s",
-		         pg ? " ON " : "", pg ? table : "");
-	} else if (pg) {
-		CHECK_EQ_INT(
-		    lk_db_exec(app.store,
-		               "CREATE OR REPLACE FUNCTION lk_test_fault() RETURNS trigger "
-		               "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected "
-		               "fault'; END $$",
-		               NULL, 0, NULL, NULL, NULL),
-		    LK_OK);
-		snprintf(sql, sizeof(sql),
-		         "CREATE TRIGGER lk_test_fault BEFORE %s ON %s FOR EACH ROW WHEN "
-		         "(NEW.user_id = '%s') EXECUTE FUNCTION lk_test_fault()",
-		         op, table, user_id);
-	} else {
-		snprintf(sql, sizeof(sql),
-		         "CREATE TRIGGER lk_test_fault BEFORE %s ON %s WHEN NEW.user_id = '%s' "
-		         "BEGIN SELECT RAISE(ABORT, 'injected fault'); END",
-		         op, table, user_id);
-	}
-	CHECK_EQ_INT(lk_db_exec(app.store, sql, NULL, 0, NULL, NULL, NULL), LK_OK);
+	fixture_inject_fault(app.store, table, op, user_id, on);
 }
 
 /* ---- tests ---- */
@@ -667,37 +641,15 @@ open_app(const char *url)
 	return 0;
 }
 
+static void
+close_app(void)
+{
+	lk_store_close(app.store);
+	lk_serverkey_free(app.key);
+}
+
 int
 main(void)
 {
-	char tmpl[] = "/tmp/latchkey-totp2fa-XXXXXX", url[600];
-	const char *pg = getenv("LATCHKEY_TEST_PG_URL");
-	char *dir;
-
-	if (sodium_init() < 0 || !(dir = mkdtemp(tmpl))) {
-		return 1;
-	}
-	snprintf(url, sizeof(url), "sqlite:%s/t.db", dir);
-	if (open_app(url) != 0) {
-		return 1;
-	}
-	run_all();
-	lk_store_close(app.store);
-	lk_serverkey_free(app.key);
-	snprintf(url, sizeof(url), "%s/t.db", dir);
-	unlink(url);
-	snprintf(url, sizeof(url), "%s/t.db-wal", dir);
-	unlink(url);
-	snprintf(url, sizeof(url), "%s/t.db-shm", dir);
-	unlink(url);
-	rmdir(dir);
-	if (pg && *pg) {
-		if (open_app(pg) != 0) {
-			return 1;
-		}
-		run_all();
-		lk_store_close(app.store);
-		lk_serverkey_free(app.key);
-	}
-	return check_done("test_totp2fa");
+	return fixture_run("test_totp2fa", open_app, run_all, close_app);
 }
