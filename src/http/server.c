@@ -419,7 +419,7 @@ lk_server_start(struct lk_app *app, struct lk_server **out)
 	    (unsigned int)app->cfg.threads, MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned int)LK_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned int)LK_CONNECTION_TIMEOUT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)(LK_MAX_HEADERS * 2), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (size_t)LK_MAX_HEADERS + 4096, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned int)(app->cfg.n_proxies ? 0 : LK_MAX_CONNECTIONS_PER_PEER),
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
 	if (!srv->d) {
