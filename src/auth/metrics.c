@@ -42,7 +42,7 @@ static struct lk_route_metrics *
 find_route(struct lk_metrics *m, const char *route)
 {
 	for (int i = 0; route && i < LK_METRIC_ROUTES - 1 && m->routes[i].route; i++) {
-		if (strcmp(m->routes[i].route, route) == 0) {
+		if (m->routes[i].route == route || strcmp(m->routes[i].route, route) == 0) {
 			return &m->routes[i];
 		}
 	}

@@ -27,9 +27,10 @@ struct lk_req {
 	char token[64];            /* session cookie value, "" when none */
 	struct lk_session session; /* valid when has_session */
 	int has_session;
-	int64_t now;       /* unix ms, fixed for the request */
-	const char *route; /* the route's pattern, for metrics */
-	int ignore_body;   /* forward auth: a body is read and dropped, never checked */
+	int64_t now;         /* unix ms, fixed for the request */
+	const char *route;   /* the route's pattern, for metrics */
+	const void *matched; /* the route table entry found before the body was read */
+	int ignore_body;     /* forward auth: a body is read and dropped, never checked */
 };
 
 #define LK_MAX_EXTRA_HEADERS 6

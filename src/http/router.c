@@ -58,7 +58,7 @@ lk_route_patterns(const char **out, int cap)
 static int
 path_match(const char *pattern, const char *path, const char **param)
 {
-	const char *brace = strstr(pattern, "{id}");
+	const char *brace = strchr(pattern, '{'); /* the only brace a pattern has is {id} */
 	size_t pre;
 
 	*param = NULL;
@@ -172,6 +172,7 @@ lk_route_precheck(struct lk_req *q, const char *content_type, const char *origin
 		return 1;
 	}
 	q->route = rt->path;
+	q->matched = rt;
 	if (rt->flags & F_ANY) {
 		q->ignore_body = 1; /* API-NOTES 122 */
 		return 0;
@@ -190,12 +191,14 @@ lk_route_precheck(struct lk_req *q, const char *content_type, const char *origin
 void
 lk_route(struct lk_req *q, struct lk_resp *r)
 {
-	const struct route *rt;
+	const struct route *rt = q->matched;
 	const char *code;
 	char field[128];
 	int known;
 
-	rt = find(q->method, q->path, &q->param, &known);
+	if (!rt) {
+		rt = find(q->method, q->path, &q->param, &known);
+	}
 	if (!rt) {
 		lk_resp_error(r, 404, "not_found", "no such resource");
 		return;
