@@ -11,7 +11,8 @@ HARDEN  := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -D_GNU_SOURCE $(WARN) -Isrc -I$(BUILD)/gen $(shell pkg-config --cflags $(PKGS))
 LDFLAGS += -pie -Wl,-z,relro,-z,now
-LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+# libpq and libcurl are loaded on first use (store/pqlib.c, auth/curllib.c): not linked.
+LDLIBS  += $(shell pkg-config --libs $(filter-out libpq libcurl,$(PKGS))) -ldl -lpthread -lm
 
 ifeq ($(SANITIZE),1)
 CFLAGS  += -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

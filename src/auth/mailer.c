@@ -19,7 +19,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include "auth/curllib.h"
+
+/* libcurl is loaded on first use (auth/curllib.c): its functions are called through the table. */
+#undef curl_easy_setopt /* curl.h maps it onto itself */
+#define curl_global_init    (lk_curllib()->global_init)
+#define curl_easy_init      (lk_curllib()->easy_init)
+#define curl_easy_setopt    (lk_curllib()->easy_setopt)
+#define curl_easy_perform   (lk_curllib()->easy_perform)
+#define curl_easy_cleanup   (lk_curllib()->easy_cleanup)
+#define curl_easy_strerror  (lk_curllib()->easy_strerror)
+#define curl_slist_append   (lk_curllib()->slist_append)
+#define curl_slist_free_all (lk_curllib()->slist_free_all)
 #include <sodium.h>
 
 #include "core/rc.h"
@@ -507,7 +518,9 @@ static CURLcode curl_init_rc = CURLE_FAILED_INIT;
 static void
 curl_init(void)
 {
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (lk_curllib()) {
+		curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	}
 }
 
 struct upload {
@@ -544,7 +557,7 @@ send_smtp(const struct smtp_conf *sc, const char *from, const char *to, const ch
 
 	pthread_once(&curl_once, curl_init);
 	if (curl_init_rc != CURLE_OK) {
-		snprintf(err, err_len, "curl_global_init failed");
+		snprintf(err, err_len, "libcurl could not be loaded or initialised");
 		return LK_E_IO;
 	}
 	snprintf(from_path, sizeof from_path, "<%s>", from);

@@ -16,6 +16,33 @@
 #include "embedded.h"
 #include "store/backend.h"
 #include "store/store.h"
+#include "store/pqlib.h"
+
+/* libpq is loaded on first use (store/pqlib.c): its functions are called through the table. */
+#define PQconnectdbParams    (lk_pqlib()->connectdbParams)
+#define PQstatus             (lk_pqlib()->status)
+#define PQclear              (lk_pqlib()->clear)
+#define PQresultErrorField   (lk_pqlib()->resultErrorField)
+#define PQftype              (lk_pqlib()->ftype)
+#define PQexec               (lk_pqlib()->exec)
+#define PQsetNoticeProcessor (lk_pqlib()->setNoticeProcessor)
+#define PQerrorMessage       (lk_pqlib()->errorMessage)
+#define PQcmdStatus          (lk_pqlib()->cmdStatus)
+#define PQtransactionStatus  (lk_pqlib()->transactionStatus)
+#define PQresultStatus       (lk_pqlib()->resultStatus)
+#define PQreset              (lk_pqlib()->reset)
+#define PQprepare            (lk_pqlib()->prepare)
+#define PQparamtype          (lk_pqlib()->paramtype)
+#define PQntuples            (lk_pqlib()->ntuples)
+#define PQnparams            (lk_pqlib()->nparams)
+#define PQnfields            (lk_pqlib()->nfields)
+#define PQgetvalue           (lk_pqlib()->getvalue)
+#define PQgetlength          (lk_pqlib()->getlength)
+#define PQgetisnull          (lk_pqlib()->getisnull)
+#define PQfinish             (lk_pqlib()->finish)
+#define PQexecPrepared       (lk_pqlib()->execPrepared)
+#define PQdescribePrepared   (lk_pqlib()->describePrepared)
+#define PQcmdTuples          (lk_pqlib()->cmdTuples)
 
 /* Type oids from pg_type.dat (stable across versions). */
 #define OID_BOOL    16
@@ -767,6 +794,10 @@ pg_open(const char *url, struct lk_store **out)
 	struct pg_conn *c;
 	int rc = LK_E_INVAL, have_key = 0, have_mu = 0;
 	if (strncmp(url, "postgres://", 11) != 0 && strncmp(url, "postgresql://", 13) != 0) {
+		goto out;
+	}
+	if (!lk_pqlib()) {
+		rc = LK_E_STORAGE;
 		goto out;
 	}
 	rc = LK_E_NOMEM;
