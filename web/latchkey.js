@@ -696,7 +696,23 @@
 			);
 		}
 
+		/* The overview of every way into the account, refreshed with the events. */
+		async function loadMethods() {
+			const m = await call("GET", "/me/auth-methods");
+			const rows = [
+				["Password", m.password ? "Set" : "Not set"],
+				["Authenticator app", m.totp ? "On" : "Off"],
+				["Recovery codes", m.totp ? `${m.recoveryCodes} left` : "None"],
+				["Passkeys", m.passkeys ? String(m.passkeys) : "None"],
+				["Magic link by email", m.magicLink ? "Available" : "Once your email is verified"],
+			];
+			$("#method-list").replaceChildren(
+				...rows.map(([name, state]) => el("li", {}, el("div", { class: "item-main" }, el("span", { text: name }), el("div", { class: "meta", text: state })))),
+			);
+		}
+
 		async function loadEvents() {
+			loadMethods().catch(() => {});
 			const { events } = await call("GET", "/me/events");
 			const list = $("#event-list");
 			list.replaceChildren(...events.slice(0, 25).map((ev) => el("li", {}, el("div", { class: "item-main" }, el("span", { text: ev.type.replace(/[._]/g, " ") }), el("div", { class: "meta", text: `${when(ev.at)} · ${ev.ip || "command line"}` })))));
