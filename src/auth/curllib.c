@@ -1,41 +1,30 @@
 /* curllib.c: loads libcurl.so.4 once and resolves the functions mailer.c calls. */
-#include <dlfcn.h>
 #include <pthread.h>
-#include <stdio.h>
 
 #include "auth/curllib.h"
+#include "core/dynlib.h"
 
 static struct lk_curllib lib;
 static const struct lk_curllib *loaded;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-#define SYM(field, name)                                                                           \
-	if (!(*(void **)&lib.field = dlsym(h, name))) {                                            \
-		goto fail;                                                                         \
-	}
+static const struct lk_dynsym syms[] = {
+    {"curl_global_init", (void **)&lib.global_init},
+    {"curl_easy_init", (void **)&lib.easy_init},
+    {"curl_easy_setopt", (void **)&lib.easy_setopt},
+    {"curl_easy_perform", (void **)&lib.easy_perform},
+    {"curl_easy_cleanup", (void **)&lib.easy_cleanup},
+    {"curl_easy_strerror", (void **)&lib.easy_strerror},
+    {"curl_slist_append", (void **)&lib.slist_append},
+    {"curl_slist_free_all", (void **)&lib.slist_free_all},
+};
 
 static void
 load(void)
 {
-	void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-
-	if (!h) {
-		fprintf(stderr, "mail.error what=load msg=\"%s\"\n", dlerror());
-		return;
+	if (lk_dynlib_open("mail", "libcurl.so.4", syms, sizeof(syms) / sizeof(syms[0])) == 0) {
+		loaded = &lib;
 	}
-	SYM(global_init, "curl_global_init");
-	SYM(easy_init, "curl_easy_init");
-	SYM(easy_setopt, "curl_easy_setopt");
-	SYM(easy_perform, "curl_easy_perform");
-	SYM(easy_cleanup, "curl_easy_cleanup");
-	SYM(easy_strerror, "curl_easy_strerror");
-	SYM(slist_append, "curl_slist_append");
-	SYM(slist_free_all, "curl_slist_free_all");
-	loaded = &lib;
-	return;
-fail:
-	fprintf(stderr, "mail.error what=load msg=\"libcurl lacks a symbol\"\n");
-	dlclose(h);
 }
 
 const struct lk_curllib *

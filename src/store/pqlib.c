@@ -1,57 +1,46 @@
 /* pqlib.c: loads libpq.so.5 once and resolves the functions postgres.c calls. */
-#include <dlfcn.h>
 #include <pthread.h>
-#include <stdio.h>
 
+#include "core/dynlib.h"
 #include "store/pqlib.h"
 
 static struct lk_pqlib lib;
 static const struct lk_pqlib *loaded;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-#define SYM(field, name)                                                                           \
-	if (!(*(void **)&lib.field = dlsym(h, name))) {                                            \
-		goto fail;                                                                         \
-	}
+static const struct lk_dynsym syms[] = {
+    {"PQconnectdbParams", (void **)&lib.connectdbParams},
+    {"PQstatus", (void **)&lib.status},
+    {"PQclear", (void **)&lib.clear},
+    {"PQresultErrorField", (void **)&lib.resultErrorField},
+    {"PQftype", (void **)&lib.ftype},
+    {"PQexec", (void **)&lib.exec},
+    {"PQsetNoticeProcessor", (void **)&lib.setNoticeProcessor},
+    {"PQerrorMessage", (void **)&lib.errorMessage},
+    {"PQcmdStatus", (void **)&lib.cmdStatus},
+    {"PQtransactionStatus", (void **)&lib.transactionStatus},
+    {"PQresultStatus", (void **)&lib.resultStatus},
+    {"PQreset", (void **)&lib.reset},
+    {"PQprepare", (void **)&lib.prepare},
+    {"PQparamtype", (void **)&lib.paramtype},
+    {"PQntuples", (void **)&lib.ntuples},
+    {"PQnparams", (void **)&lib.nparams},
+    {"PQnfields", (void **)&lib.nfields},
+    {"PQgetvalue", (void **)&lib.getvalue},
+    {"PQgetlength", (void **)&lib.getlength},
+    {"PQgetisnull", (void **)&lib.getisnull},
+    {"PQfinish", (void **)&lib.finish},
+    {"PQexecPrepared", (void **)&lib.execPrepared},
+    {"PQdescribePrepared", (void **)&lib.describePrepared},
+    {"PQcmdTuples", (void **)&lib.cmdTuples},
+};
 
 static void
 load(void)
 {
-	void *h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
-
-	if (!h) {
-		fprintf(stderr, "store.error engine=postgres what=load msg=\"%s\"\n", dlerror());
-		return;
+	if (lk_dynlib_open("store", "libpq.so.5", syms, sizeof(syms) / sizeof(syms[0])) == 0) {
+		loaded = &lib;
 	}
-	SYM(connectdbParams, "PQconnectdbParams");
-	SYM(status, "PQstatus");
-	SYM(clear, "PQclear");
-	SYM(resultErrorField, "PQresultErrorField");
-	SYM(ftype, "PQftype");
-	SYM(exec, "PQexec");
-	SYM(setNoticeProcessor, "PQsetNoticeProcessor");
-	SYM(errorMessage, "PQerrorMessage");
-	SYM(cmdStatus, "PQcmdStatus");
-	SYM(transactionStatus, "PQtransactionStatus");
-	SYM(resultStatus, "PQresultStatus");
-	SYM(reset, "PQreset");
-	SYM(prepare, "PQprepare");
-	SYM(paramtype, "PQparamtype");
-	SYM(ntuples, "PQntuples");
-	SYM(nparams, "PQnparams");
-	SYM(nfields, "PQnfields");
-	SYM(getvalue, "PQgetvalue");
-	SYM(getlength, "PQgetlength");
-	SYM(getisnull, "PQgetisnull");
-	SYM(finish, "PQfinish");
-	SYM(execPrepared, "PQexecPrepared");
-	SYM(describePrepared, "PQdescribePrepared");
-	SYM(cmdTuples, "PQcmdTuples");
-	loaded = &lib;
-	return;
-fail:
-	fprintf(stderr, "store.error engine=postgres what=load msg=\"libpq lacks a symbol\"\n");
-	dlclose(h);
 }
 
 const struct lk_pqlib *
