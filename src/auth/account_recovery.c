@@ -36,18 +36,6 @@ opt_time(const struct lk_val *v)
 	return v->type == LK_V_INT ? v->i : NO_TIME;
 }
 
-static void
-copy_text(char *dst, size_t cap, const struct lk_val *v)
-{
-	size_t n = 0;
-
-	if (v->type == LK_V_TEXT) {
-		n = v->len < cap - 1 ? v->len : cap - 1;
-		memcpy(dst, v->p, n);
-	}
-	dst[n] = '\0';
-}
-
 static int
 rec_row(void *arg, const struct lk_val *c, int n)
 {
@@ -56,8 +44,8 @@ rec_row(void *arg, const struct lk_val *c, int n)
 	if (n < 7) {
 		return 1;
 	}
-	copy_text(r->id, sizeof(r->id), &c[0]);
-	copy_text(r->user_id, sizeof(r->user_id), &c[1]);
+	lk_val_text(&c[0], r->id, sizeof(r->id));
+	lk_val_text(&c[1], r->user_id, sizeof(r->user_id));
 	r->start_by = opt_time(&c[2]);
 	r->started_at = opt_time(&c[3]);
 	r->completes_at = opt_time(&c[4]);
@@ -527,7 +515,7 @@ id_list_row(void *arg, const struct lk_val *c, int n)
 	struct id_list *l = arg;
 
 	if (n >= 1 && l->n < 8) {
-		copy_text(l->ids[l->n++], sizeof(l->ids[0]), &c[0]);
+		lk_val_text(&c[0], l->ids[l->n++], sizeof(l->ids[0]));
 	}
 	return 0;
 }

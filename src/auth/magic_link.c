@@ -237,27 +237,15 @@ struct spent {
 	int found;
 };
 
-static void
-copy_col(char *dst, size_t cap, const struct lk_val *v)
-{
-	size_t n = 0;
-
-	if (v->type == LK_V_TEXT) {
-		n = v->len < cap - 1 ? v->len : cap - 1;
-		memcpy(dst, v->p, n);
-	}
-	dst[n] = '\0';
-}
-
 static int
 spent_row(void *arg, const struct lk_val *c, int n)
 {
 	struct spent *s = arg;
 
 	if (n >= 3) {
-		copy_col(s->email, sizeof(s->email), &c[0]);
-		copy_col(s->user_id, sizeof(s->user_id), &c[1]);
-		copy_col(s->redirect, sizeof(s->redirect), &c[2]);
+		lk_val_text(&c[0], s->email, sizeof(s->email));
+		lk_val_text(&c[1], s->user_id, sizeof(s->user_id));
+		lk_val_text(&c[2], s->redirect, sizeof(s->redirect));
 		s->found = s->email[0] != '\0';
 	}
 	return 1;

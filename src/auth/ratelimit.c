@@ -13,24 +13,15 @@
 /* Old rows are pruned on the way: nothing here needs more than a day. */
 #define RATE_KEEP_MS (24LL * 3600 * 1000)
 
-static int
-int_row(void *arg, const struct lk_val *c, int n)
-{
-	if (n > 0 && c[0].type == LK_V_INT) {
-		*(int64_t *)arg = c[0].i;
-	}
-	return 1;
-}
-
 int
 lk_rate_count(struct lk_app *app, const char *bucket, int64_t window_ms, int64_t now,
               int64_t *count)
 {
 	*count = 0;
 	struct lk_val p[] = {LK_TEXT(bucket), LK_INT(now - window_ms)};
-	return lk_db_exec(app->store,
-	                  "SELECT COUNT(*) FROM rate_events WHERE bucket = ?1 AND at > ?2", p, 2,
-	                  int_row, count, NULL);
+	return lk_db_int(app->store,
+	                 "SELECT COUNT(*) FROM rate_events WHERE bucket = ?1 AND at > ?2", p, 2,
+	                 count);
 }
 
 int
@@ -53,11 +44,11 @@ lk_rate_check(struct lk_app *app, const char *bucket, int limit, int64_t window_
 	/* The event whose leaving brings the count under the limit: the (count-limit)th
 	 * oldest inside the window. */
 	struct lk_val p[] = {LK_TEXT(bucket), LK_INT(now - window_ms), LK_INT(count - limit)};
-	rc = lk_db_exec(app->store,
-	                "SELECT at FROM rate_events WHERE bucket = ?1 AND at > ?2 ORDER BY at ASC "
-	                "LIMIT 1 OFFSET ?3",
-	                p, 3, int_row, &oldest, NULL);
-	if (rc != LK_OK) {
+	rc = lk_db_int(app->store,
+	               "SELECT at FROM rate_events WHERE bucket = ?1 AND at > ?2 ORDER BY at ASC "
+	               "LIMIT 1 OFFSET ?3",
+	               p, 3, &oldest);
+	if (rc != LK_OK && rc != LK_E_NOTFOUND) {
 		return rc;
 	}
 	*retry_s = oldest < 0 ? 1 : (oldest + window_ms - now + 999) / 1000;
@@ -90,11 +81,14 @@ lk_rate_take(struct lk_app *app, const char *bucket, int limit, int64_t window_m
 	if (rc == LK_OK) {
 		struct lk_val p[] = {LK_TEXT(bucket), LK_INT(now), LK_INT(now - window_ms),
 		                     LK_INT(limit > 0 ? limit : INT64_MAX)};
-		rc = lk_db_exec(app->store,
-		                "INSERT INTO rate_events (bucket, at) SELECT CAST(?1 AS TEXT), "
-		                "CAST(?2 AS BIGINT) WHERE (SELECT COUNT(*) FROM rate_events WHERE "
-		                "bucket = ?1 AND at > ?3) < ?4 RETURNING id",
-		                p, 4, int_row, &id, NULL);
+		rc = lk_db_int(app->store,
+		               "INSERT INTO rate_events (bucket, at) SELECT CAST(?1 AS TEXT), "
+		               "CAST(?2 AS BIGINT) WHERE (SELECT COUNT(*) FROM rate_events WHERE "
+		               "bucket = ?1 AND at > ?3) < ?4 RETURNING id",
+		               p, 4, &id);
+		if (rc == LK_E_NOTFOUND) {
+			rc = LK_OK; /* over the limit: no row inserted, id stays 0 */
+		}
 	}
 	if (rc != LK_OK) {
 		lk_db_rollback(app->store);

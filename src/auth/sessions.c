@@ -14,18 +14,6 @@
 	"id, user_id, is_full, created_at, authenticated_at, expires_at, last_seen_at, sudo_at, "  \
 	"amr, failures, ip, user_agent"
 
-static void
-copy_text(char *dst, size_t cap, const struct lk_val *v)
-{
-	size_t n = 0;
-
-	if (v->type == LK_V_TEXT || v->type == LK_V_BLOB) {
-		n = v->len < cap - 1 ? v->len : cap - 1;
-		memcpy(dst, v->p, n);
-	}
-	dst[n] = '\0';
-}
-
 static int
 session_row(void *arg, const struct lk_val *c, int n)
 {
@@ -34,20 +22,20 @@ session_row(void *arg, const struct lk_val *c, int n)
 	if (n < 12) {
 		return 1;
 	}
-	copy_text(s->id, sizeof(s->id), &c[0]);
-	copy_text(s->user_id, sizeof(s->user_id), &c[1]);
+	lk_val_text(&c[0], s->id, sizeof(s->id));
+	lk_val_text(&c[1], s->user_id, sizeof(s->user_id));
 	s->full = (int)c[2].i;
 	s->created_at = c[3].i;
 	s->authenticated_at = c[4].i;
 	s->expires_at = c[5].i;
 	s->last_seen_at = c[6].i;
 	s->sudo_at = c[7].i;
-	copy_text(s->amr, sizeof(s->amr), &c[8]);
+	lk_val_text(&c[8], s->amr, sizeof(s->amr));
 	s->failures = c[9].i;
-	copy_text(s->ip, sizeof(s->ip), &c[10]);
-	copy_text(s->user_agent, sizeof(s->user_agent), &c[11]);
+	lk_val_text(&c[10], s->ip, sizeof(s->ip));
+	lk_val_text(&c[11], s->user_agent, sizeof(s->user_agent));
 	if (n > 12) {
-		copy_text(s->email, sizeof(s->email), &c[12]);
+		lk_val_text(&c[12], s->email, sizeof(s->email));
 	}
 	return 1;
 }
@@ -183,24 +171,16 @@ lk_session_reauth(struct lk_app *app, struct lk_session *s, const char *amr_add,
 	                  3, NULL, NULL, NULL);
 }
 
-static int
-int_row(void *arg, const struct lk_val *c, int n)
-{
-	if (n > 0 && c[0].type == LK_V_INT) {
-		*(int64_t *)arg = c[0].i;
-	}
-	return 1;
-}
-
 int
 lk_session_count_failure(struct lk_app *app, const char *session_id, int64_t *failures)
 {
 	*failures = 0;
 	struct lk_val p[] = {LK_TEXT(session_id)};
-	return lk_db_exec(
+	int rc = lk_db_int(
 	    app->store,
 	    "UPDATE sessions SET failures = failures + 1 WHERE id = ?1 RETURNING failures", p, 1,
-	    int_row, failures, NULL);
+	    failures);
+	return rc == LK_E_NOTFOUND ? LK_OK : rc; /* a session already gone counts nothing */
 }
 
 int
@@ -319,10 +299,10 @@ user_row(void *arg, const struct lk_val *c, int n)
 	if (n < 7) {
 		return 1;
 	}
-	copy_text(u->id, sizeof(u->id), &c[0]);
-	copy_text(u->email, sizeof(u->email), &c[1]);
+	lk_val_text(&c[0], u->id, sizeof(u->id));
+	lk_val_text(&c[1], u->email, sizeof(u->email));
 	u->email_verified = (int)c[2].i;
-	copy_text(u->password_hash, sizeof(u->password_hash), &c[3]);
+	lk_val_text(&c[3], u->password_hash, sizeof(u->password_hash));
 	u->created_at = c[4].i;
 	u->disabled = (int)c[5].i;
 	u->locked_down = (int)c[6].i;

@@ -354,3 +354,15 @@ out:
 	free(list);
 	return rc;
 }
+
+void
+lk_val_text(const struct lk_val *v, char *dst, size_t cap)
+{
+	size_t n = 0;
+
+	if (v->type == LK_V_TEXT || v->type == LK_V_BLOB) {
+		n = v->len < cap - 1 ? v->len : cap - 1;
+		memcpy(dst, v->p, n);
+	}
+	dst[n] = '\0';
+}
