@@ -68,25 +68,32 @@ async function signUpWithPasskey(p, email, name) {
 	await p.locator("#passkey-list > li").filter({ hasText: name }).waitFor();
 }
 
+/**
+ * Signs up with a passkey from the page's authenticator, turns TOTP on, signs out, signs in
+ * with the password and finishes /login/2fa with "Use a passkey"; returns /me.
+ */
+async function passkeyAsSecondStep(p, email) {
+	await signUpWithPasskey(p, email, "Key");
+	const setup = await p.evaluate(async () => (await fetch("/2fa/totp/setup", { method: "POST", credentials: "same-origin" })).json());
+	recordSecret(setup.secret, "totp secret");
+	assert.equal(await pagePost(p, "/2fa/totp/enable", { code: totp(setup.secret) }), 200);
+
+	await p.getByRole("button", { name: "Sign out" }).click();
+	await p.waitForURL("**/login");
+	await p.getByLabel("Email").fill(email);
+	await p.getByLabel("Password").fill(password);
+	await p.getByRole("button", { name: "Sign in", exact: true }).click();
+	await p.waitForURL("**/login/2fa");
+	await p.getByRole("button", { name: "Use a passkey" }).click();
+	await p.waitForURL("**/settings");
+	return pageGet(p, "/me");
+}
+
 test("with TOTP on, /login/2fa signs in with \"Use a passkey\"", async () => {
 	const server = await startServer();
 	const p = await page(server);
 	try {
-		const email = "two.steps@example.com";
-		await signUpWithPasskey(p, email, "Phone");
-		const setup = await p.evaluate(async () => (await fetch("/2fa/totp/setup", { method: "POST", credentials: "same-origin" })).json());
-		recordSecret(setup.secret, "totp secret");
-		assert.equal(await pagePost(p, "/2fa/totp/enable", { code: totp(setup.secret) }), 200);
-
-		await p.getByRole("button", { name: "Sign out" }).click();
-		await p.waitForURL("**/login");
-		await p.getByLabel("Email").fill(email);
-		await p.getByLabel("Password").fill(password);
-		await p.getByRole("button", { name: "Sign in", exact: true }).click();
-		await p.waitForURL("**/login/2fa");
-		await p.getByRole("button", { name: "Use a passkey" }).click();
-		await p.waitForURL("**/settings");
-		const me = await pageGet(p, "/me");
+		const me = await passkeyAsSecondStep(p, "two.steps@example.com");
 		assert.deepEqual(me.session.amr, ["pwd", "passkey_uv"]);
 		assert.equal(me.session.aal, 2);
 		const ev = (await pageGet(p, "/me/events")).events.find((e) => e.type === "2fa.success");
@@ -130,21 +137,7 @@ test("a U2F security key (no user verification) is a second factor after a passw
 		isUserVerified: false,
 	});
 	try {
-		const email = "u2f.key@example.com";
-		await signUpWithPasskey(p, email, "Security key");
-		const setup = await p.evaluate(async () => (await fetch("/2fa/totp/setup", { method: "POST", credentials: "same-origin" })).json());
-		recordSecret(setup.secret, "totp secret");
-		assert.equal(await pagePost(p, "/2fa/totp/enable", { code: totp(setup.secret) }), 200);
-
-		await p.getByRole("button", { name: "Sign out" }).click();
-		await p.waitForURL("**/login");
-		await p.getByLabel("Email").fill(email);
-		await p.getByLabel("Password").fill(password);
-		await p.getByRole("button", { name: "Sign in", exact: true }).click();
-		await p.waitForURL("**/login/2fa");
-		await p.getByRole("button", { name: "Use a passkey" }).click();
-		await p.waitForURL("**/settings");
-		const me = await pageGet(p, "/me");
+		const me = await passkeyAsSecondStep(p, "u2f.key@example.com");
 		assert.deepEqual(me.session.amr, ["pwd", "passkey"], "UP without UV: passkey, not passkey_uv");
 		assert.equal(me.session.aal, 2);
 		assert.deepEqual(p.problems, []);
