@@ -6,7 +6,7 @@ import net from "node:net";
 import { describe, test } from "node:test";
 import { waitForMail } from "../lib/mail.mjs";
 import { assertNoSecrets, recordSecret, recordedSecrets } from "../lib/secrets.mjs";
-import { startServer } from "../lib/server.mjs";
+import { createPgDatabase, dropPgDatabases, startServer } from "../lib/server.mjs";
 import { login, runLatchkey, signup, sleep } from "../lib/api-util.mjs";
 
 describe("health and metrics", () => {
@@ -58,6 +58,23 @@ describe("health and metrics", () => {
 		} finally {
 			const { code } = await s.stop();
 			assert.equal(code, 0);
+		}
+	});
+});
+
+describe("health when the database is gone", () => {
+	test("/healthz answers 503 {status: unavailable} once the database does not answer (API-NOTES 124)", async () => {
+		const db = await createPgDatabase("lk_health");
+		const s = await startServer({ args: ["--db", db.url] });
+		try {
+			assert.equal((await s.jar.get("/healthz")).status, 200);
+			dropPgDatabases([db]); // ends the server's connections; reconnecting fails
+			const h = await s.jar.get("/healthz");
+			assert.equal(h.status, 503, h.text);
+			assert.deepEqual(h.json, { status: "unavailable" });
+			assert.equal(h.headers["cache-control"], "no-store");
+		} finally {
+			await s.stop();
 		}
 	});
 });
