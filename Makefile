@@ -74,7 +74,7 @@ bench: all
 	sh bench/run
 
 fuzz:
-	sh fuzz/run $(or $(SECONDS_PER_TARGET),60)
+	FUZZ_TARGETS="$(FUZZ_TARGETS)" sh fuzz/run $(or $(SECONDS_PER_TARGET),60)
 
 format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tests/unit/*.h' 'fuzz/*.c')
