@@ -8,6 +8,7 @@
 #include "auth/account_recovery.h"
 #include "auth/events.h"
 #include "auth/jsonutil.h"
+#include "auth/magic_link.h"
 #include "auth/mailer.h"
 #include "auth/notify.h"
 #include "auth/outbox.h"
@@ -461,6 +462,7 @@ complete(struct lk_app *app, const char *token, const char *new_password,
 	        "user_id = ?1 AND id <> ?2 AND cancelled_at IS NULL AND completed_at IS NULL",
 	        c, 3, NULL, NULL, NULL) != LK_OK ||
 	    drop_reminders(app, u->id) != LK_OK ||
+	    lk_magic_link_spend_all(app, u->id, now) != LK_OK ||
 	    lk_session_create(app, u->id, 1, "email_link", cl->ip, cl->ua, now, out->signin.token,
 	                      &out->signin.session) != LK_OK) {
 		goto rollback;

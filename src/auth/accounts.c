@@ -8,6 +8,7 @@
 #include "auth/accounts.h"
 #include "auth/events.h"
 #include "auth/lockdown.h"
+#include "auth/magic_link.h"
 #include "auth/notify.h"
 #include "auth/outbox.h"
 #include "auth/mailer.h"
@@ -396,7 +397,8 @@ lk_account_change_password(struct lk_app *app, const struct lk_session *s, const
 	}
 	if (lk_db_exec(app->store, "UPDATE users SET password_hash = ?1 WHERE id = ?2", p, 2, NULL,
 	               NULL, NULL) != LK_OK ||
-	    lk_session_revoke_user(app, s->user_id, s->id, &revoked) != LK_OK) {
+	    lk_session_revoke_user(app, s->user_id, s->id, &revoked) != LK_OK ||
+	    lk_magic_link_spend_all(app, s->user_id, now) != LK_OK) {
 		lk_db_rollback(app->store);
 		return LK_FAILED_INTERNAL;
 	}

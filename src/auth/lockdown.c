@@ -7,6 +7,7 @@
 #include "auth/events.h"
 #include "auth/factors.h"
 #include "auth/lockdown.h"
+#include "auth/magic_link.h"
 #include "core/rc.h"
 #include "core/token.h"
 #include "store/store.h"
@@ -56,7 +57,8 @@ lk_lockdown_apply(struct lk_app *app, const char *token, const struct lk_client 
 	if (lk_db_exec(app->store, "UPDATE users SET locked_down = 1 WHERE id = ?1", q, 1, NULL,
 	               NULL, NULL) != LK_OK ||
 	    lk_session_revoke_user(app, u.id, NULL, &revoked) != LK_OK ||
-	    lk_recovery_cancel_all(app, u.id, "lockdown", now, &cancelled) != LK_OK) {
+	    lk_recovery_cancel_all(app, u.id, "lockdown", now, &cancelled) != LK_OK ||
+	    lk_magic_link_spend_all(app, u.id, now) != LK_OK) {
 		return LK_FAILED_INTERNAL;
 	}
 	lk_event_add(app, u.id, "lockdown", cl->ip, cl->ua, now,

@@ -237,6 +237,19 @@ struct spent {
 	int found;
 };
 
+int
+lk_magic_link_spend_all(struct lk_app *app, const char *user_id, int64_t now)
+{
+	struct lk_val p[] = {LK_TEXT(user_id), LK_INT(now)};
+
+	return lk_db_exec(
+	    app->store,
+	    "UPDATE magic_links SET used_at = ?2 WHERE used_at IS NULL AND (user_id = "
+	    "?1 OR (user_id IS NULL AND email = (SELECT email FROM users WHERE id = "
+	    "?1)))",
+	    p, 2, NULL, NULL, NULL);
+}
+
 static int
 spent_row(void *arg, const struct lk_val *c, int n)
 {

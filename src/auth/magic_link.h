@@ -73,4 +73,11 @@ enum lk_outcome lk_magic_link_verify_code(struct lk_app *app, const char *email,
                                           const char *fallback_redirect, const struct lk_client *cl,
                                           int64_t now, struct lk_magic_result *out);
 
+/* Spends every unused link of the account (by its id, or sent to its address before it
+ * existed), so a link in a mailbox outlives no change of the account's keys: a password
+ * change, a completed recovery, a lockdown (SECURITY-PROBES P-076). A newer link leaves
+ * older ones valid: mail arrives out of order. Runs in the caller's transaction if any.
+ * LK_OK or LK_E_STORAGE. */
+int lk_magic_link_spend_all(struct lk_app *app, const char *user_id, int64_t now);
+
 #endif

@@ -593,6 +593,34 @@ describe("second factor, recoveries", () => {
 		assert.equal(Number(server.sql(`SELECT locked_down FROM users WHERE email = '${acct.email}'`)[0].locked_down), 0, "the second factor lifts the lock");
 	});
 
+	test("a password change and a lockdown spend the account's unused links; a newer link leaves an older one valid (P-076)", async () => {
+		const owner = server.client();
+		const acct = await signup(owner);
+		await verifyOwn(server, owner, acct.email);
+		const secret = await enableTotp(owner);
+		const older = await requestLink(server, acct.email);
+		const newer = await requestLink(server, acct.email);
+		assert.equal((await useToken(server.client(), older.token)).json.status, "2fa_required", "mail arrives out of order");
+
+		const beforeChange = await requestLink(server, acct.email);
+		assert.equal((await owner.post("/me/password", { newPassword: `${acct.password}-changed` })).status, 204);
+		assertError(await useToken(server.client(), newer.token), 400, "invalid_or_expired_token");
+		assertError(await useCode(server.client(), acct.email, beforeChange.codes[0]), 400, "invalid_or_expired_token");
+		const afterChange = await requestLink(server, acct.email);
+
+		const notice = await waitForMail(server.mailDir, { to: acct.email, purpose: "password-changed" });
+		const lock = notice.links.find((l) => new URL(l).pathname === "/auth/lockdown");
+		assert.ok(lock, notice.body);
+		const token = recordSecret(new URL(lock).searchParams.get("token"), "lockdown token");
+		assert.equal((await server.client().post("/auth/lockdown", { token })).status, 200);
+		assertError(await useToken(server.client(), afterChange.token), 400, "invalid_or_expired_token");
+		// a link asked for after the lockdown leads to the second step as before
+		const fresh = await requestLink(server, acct.email);
+		const d = server.client();
+		assert.equal((await useToken(d, fresh.token)).json.status, "2fa_required");
+		assert.equal(recordCookie(await d.post("/login/2fa", { code: totp(secret, { at: Date.now() / 1000 + 30 }) })).status, 200);
+	});
+
 	test("a full sign-in by magic link cancels a recovery in its waiting period", async () => {
 		const owner = server.client();
 		const acct = await signup(owner);

@@ -136,6 +136,11 @@ describe("start, cancel, complete", () => {
 		// the cancel token cannot complete
 		assertError(await server.client().post("/auth/recovery/complete", { token: cancelToken, newPassword: strongPassword() }), 400, "invalid_or_expired_token");
 
+		// a magic link sent before the recovery completes dies with it (SECURITY-PROBES P-076)
+		assert.equal((await server.client().post("/auth/magic-link", { email })).status, 202);
+		const link = await waitForMail(server.mailDir, { to: email, purpose: "magic-link" });
+		recordSecret(link.token, "magic-link token");
+
 		await waitUntil(completesAt);
 		assertError(await server.client().post("/auth/recovery/complete", { token, newPassword: "password123" }), 400, "weak_password");
 		const fresh = server.client();
@@ -156,6 +161,7 @@ describe("start, cancel, complete", () => {
 		assert.equal((await other.get("/me")).status, 401);
 		assertError(await login(server.client(), email, password), 401, "invalid_credentials");
 		assert.equal((await login(server.client(), email, newPassword)).status, 200);
+		assertError(await server.client().post("/auth/magic-link/verify", { token: link.token }), 400, "invalid_or_expired_token");
 
 		const me = await fresh.get("/me");
 		assert.equal(me.status, 200, me.text);

@@ -17,6 +17,7 @@
 #include "auth/account_recovery.h"
 #include "auth/accounts.h"
 #include "auth/lockdown.h"
+#include "auth/magic_link.h"
 #include "auth/notify.h"
 #include "core/rc.h"
 #include "core/secretbox.h"
@@ -366,6 +367,85 @@ test_complete_all_or_nothing(void)
 	CHECK_EQ_INT(lk_recovery_complete(&app, r, STRONG, &cl, at, &o), LK_RECOVERY_BAD_TOKEN);
 }
 
+/* A link stored for the account (user_id NULL: sent to its address before it existed). */
+static void
+add_link(const char *user_id, const char *email, int64_t used_at)
+{
+	unsigned char th[32], ch[32];
+
+	randombytes_buf(th, sizeof(th));
+	randombytes_buf(ch, sizeof(ch));
+	struct lk_val p[] = {LK_BLOB(th, sizeof(th)),
+	                     LK_BLOB(ch, sizeof(ch)),
+	                     LK_TEXT(email),
+	                     user_id ? LK_TEXT(user_id) : LK_NULLV,
+	                     LK_INT(T0),
+	                     LK_INT(T0 + HOUR),
+	                     used_at ? LK_INT(used_at) : LK_NULLV};
+	CHECK_EQ_INT(
+	    lk_db_exec(app.store,
+	               "INSERT INTO magic_links (token_hash, code_hash, email, user_id, "
+	               "created_at, expires_at, used_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	               p, 7, NULL, NULL, NULL),
+	    LK_OK);
+}
+
+static int64_t
+unused_links(const char *email)
+{
+	int64_t n = -1;
+	struct lk_val p[] = {LK_TEXT(email)};
+
+	CHECK_EQ_INT(
+	    lk_db_int(app.store,
+	              "SELECT COUNT(*) FROM magic_links WHERE email = ?1 AND used_at IS NULL", p, 1,
+	              &n),
+	    LK_OK);
+	return n;
+}
+
+/* SECURITY-PROBES P-076: a password change, a lockdown or a completed recovery spends the
+ * account's unused links, its address's signup links too, and no one else's; a spent one
+ * keeps the time it was used. The password change and its spending are one transaction. */
+static void
+test_spend_links(void)
+{
+	struct lk_user u, v, after;
+	struct lk_session s;
+	char token[LK_SESSION_TOKEN_LEN + 1];
+	const char *weak = NULL;
+	int64_t used = -1;
+
+	new_user(&u);
+	new_user(&v);
+	add_link(u.id, u.email, 0);
+	add_link(NULL, u.email, 0);
+	add_link(u.id, u.email, T0 + 1);
+	add_link(v.id, v.email, 0);
+	CHECK_EQ_INT(unused_links(u.email), 2);
+	CHECK_EQ_INT(lk_magic_link_spend_all(&app, u.id, T0 + 5), LK_OK);
+	CHECK_EQ_INT(unused_links(u.email), 0);
+	CHECK_EQ_INT(unused_links(v.email), 1);
+	struct lk_val p[] = {LK_TEXT(u.id)};
+	CHECK_EQ_INT(lk_db_int(app.store, "SELECT MIN(used_at) FROM magic_links WHERE user_id = ?1",
+	                       p, 1, &used),
+	             LK_OK);
+	CHECK_EQ_INT(used, T0 + 1);
+
+	/* the password change: refused whole when the links cannot be spent */
+	add_link(u.id, u.email, 0);
+	CHECK_EQ_INT(lk_session_create(&app, u.id, 1, "pwd", cl.ip, cl.ua, T0, token, &s), LK_OK);
+	inject_fault("magic_links", "UPDATE", u.id, 1);
+	CHECK_EQ_INT(lk_account_change_password(&app, &s, STRONG, &cl, T0 + 6, &weak),
+	             LK_FAILED_INTERNAL);
+	inject_fault("magic_links", "UPDATE", u.id, 0);
+	CHECK_EQ_INT(lk_user_by_id(&app, u.id, &after), LK_OK);
+	CHECK_EQ_STR(after.password_hash, "x");
+	CHECK_EQ_INT(unused_links(u.email), 1);
+	CHECK_EQ_INT(lk_account_change_password(&app, &s, STRONG, &cl, T0 + 7, &weak), LK_DONE);
+	CHECK_EQ_INT(unused_links(u.email), 0);
+}
+
 static void
 run_all(void)
 {
@@ -377,6 +457,7 @@ run_all(void)
 	RUN(test_new_device);
 	RUN(test_purge);
 	RUN(test_complete_all_or_nothing);
+	RUN(test_spend_links);
 }
 
 static int
