@@ -1,12 +1,17 @@
 /* fuzz_attestation.c: an attestationObject through every attestation format: CBOR
  * decoding, authData with its key, then the format's verification procedure (certificate
- * parsing, TPM structures, Android key description, SafetyNet JWS, Apple nonce) with a
- * fixed clientDataHash and clock and no trust anchors. */
+ * parsing, TPM structures, Android key description, SafetyNet JWS, Apple nonce) with no
+ * trust anchors. Input: clientDataHash (32 bytes), the clock (8 bytes, big-endian ms), then
+ * the attestationObject, so that seeds from real registrations pass their signatures and
+ * reach the certificate, TPM and key-description parsers behind them
+ * (fuzz/make-corpus.mjs writes them so). */
 #include <string.h>
 
 #include "core/rc.h"
 #include "core/webauthn/attest.h"
 #include "fuzz.h"
+
+#define HEADER (32 + 8)
 
 static const char *const origins[] = {"https://example.org"};
 
@@ -35,12 +40,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct lk_wa_att att;
 	struct lk_wa_error err;
 
+	uint64_t now = 0;
+
+	if (size < HEADER) {
+		return 0;
+	}
+	for (i = 0; i < 8; i++) {
+		now = now << 8 | data[32 + i];
+	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.rp_id = "example.org";
 	cfg.origins = origins;
 	cfg.n_origins = 1;
-	cfg.now_ms = 1600000000000LL; /* 2020-09-13 */
-	if (lk_wa_cbor_decode(data, size, NULL, &obj) != LK_OK) {
+	cfg.now_ms = (int64_t)(now & INT64_MAX);
+	if (lk_wa_cbor_decode(data + HEADER, size - HEADER, NULL, &obj) != LK_OK) {
 		return 0;
 	}
 	stmt = lk_wa_cbor_map_str(obj, "attStmt");
@@ -60,6 +73,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				att.auth_data_len = ad_len;
 				att.ad = &ad;
 				att.cred = &key;
+				memcpy(att.client_hash, data, 32);
 				(void)fmts[i].fn(&att, &err);
 			}
 		}

@@ -1,6 +1,8 @@
 // make-corpus.mjs: seeds fuzz/corpus/<target>/ from the shared WebAuthn vectors
-// (`node fuzz/make-corpus.mjs [VECTORS-DIR]`). Picks a few cases per format and algorithm
+// (`node fuzz/make-corpus.mjs [VECTORS-DIR [TARGET...]]`; with targets, only those corpora
+// are rewritten). Picks a few cases per format and algorithm
 // so the checked-in corpora stay small; file names are the case names.
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +46,11 @@ for (const { name, c } of regPick) {
   if (typeof r.attestationObject !== 'string') continue;
   let ao;
   try { ao = b(r.attestationObject); } catch { continue; }
-  put('attestation', name, ao);
+  // fuzz_attestation's input: SHA-256(clientDataJSON), the case's clock, the object
+  const clock = Buffer.alloc(8);
+  clock.writeBigUInt64BE(BigInt(Date.parse(c.expected?.now || '2024-06-01T00:00:00Z')));
+  const hash = createHash('sha256').update(b(r.clientDataJSON || '')).digest();
+  put('attestation', name, Buffer.concat([hash, clock, ao]));
   put('cbor', name, ao);
   put('clientdata', name, b(r.clientDataJSON || ''));
   if (c.result?.credentialPublicKey) put('cose', name, b(c.result.credentialPublicKey));
@@ -72,7 +78,9 @@ for (const { name, c } of regPick.slice(0, 20)) {
   } catch { /* skip */ }
 }
 let total = 0;
+const only = process.argv.slice(3);
 for (const [target, list] of Object.entries(files)) {
+  if (only.length && !only.includes(target)) continue;
   const dir = path.join(out, target);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
