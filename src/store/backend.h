@@ -1,9 +1,11 @@
 /* backend.h: what store.c shares with the back ends (sqlite.c, postgres.c) and nobody else:
- * the ops tables, the per-engine dialect the migration runner needs, the statement cache
- * size and the error log line. Not for the flows: they include store.h only. */
+ * the ops tables, the per-engine dialect the migration runner needs, the per-thread
+ * connection registry, the statement cache size and the error log line. Not for the flows:
+ * they include store.h only. */
 #ifndef LK_STORE_BACKEND_H
 #define LK_STORE_BACKEND_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "store/store.h"
@@ -23,6 +25,34 @@ struct lk_store_dialect {
 	int (*lock)(struct lk_store *s);
 	void (*unlock)(struct lk_store *s);
 };
+
+/* A back end's connections: one per thread, made by the back end on the thread's first use,
+ * closed when the thread exits or the store closes. A back end's connection struct begins
+ * with struct lk_conn. */
+struct lk_connreg;
+
+struct lk_conn {
+	struct lk_connreg *reg;
+	struct lk_conn *prev, *next;
+};
+
+struct lk_connreg {
+	pthread_key_t key;
+	pthread_mutex_t mu; /* guards head */
+	struct lk_conn *head;
+	void (*close)(struct lk_conn *c); /* the back end's: frees c */
+};
+
+/* LK_OK, or LK_E_NOMEM (nothing to undo). */
+int lk_connreg_init(struct lk_connreg *r, void (*close)(struct lk_conn *c));
+/* This thread's connection, or NULL before it made one. */
+struct lk_conn *lk_connreg_mine(struct lk_connreg *r);
+/* Makes c, just made, this thread's connection. LK_OK, or LK_E_NOMEM (c is not kept: the
+ * caller closes it). */
+int lk_connreg_adopt(struct lk_connreg *r, struct lk_conn *c);
+/* Closes every connection; threads still running make new ones of no store after this,
+ * so call it only once no thread uses the store. */
+void lk_connreg_fini(struct lk_connreg *r);
 
 extern const struct lk_store_ops lk_sqlite_ops;
 extern const struct lk_store_dialect lk_sqlite_dialect;

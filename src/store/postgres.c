@@ -1,12 +1,11 @@
-/* postgres.c: the PostgreSQL back end of store.h over libpq. One connection per thread (a
- * pthread key); statements prepared once per connection (LRU cache keyed by SQL text) with
- * ?N rewritten to $N; integers and bytes travel in binary both ways, text as text. A broken
- * connection is reset, and a statement outside a transaction retried once. Trust boundary:
- * parameter values may be untrusted and only ever travel as bound parameters; the URL,
- * which may hold a password, is never logged. */
+/* postgres.c: the PostgreSQL back end of store.h over libpq. One connection per thread
+ * (backend.h's registry); statements prepared once per connection (LRU cache keyed by SQL
+ * text) with ?N rewritten to $N; integers and bytes travel in binary both ways, text as
+ * text. A broken connection is reset, and a statement outside a transaction retried once.
+ * Trust boundary: parameter values may be untrusted and only ever travel as bound
+ * parameters; the URL, which may hold a password, is never logged. */
 #include <arpa/inet.h>
 #include <libpq-fe.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,12 +71,9 @@ struct pg_stmt {
 	uint64_t used;
 };
 
-struct pg_store;
-
 struct pg_conn {
+	struct lk_conn link; /* first: the registry's */
 	PGconn *pc;
-	struct pg_store *owner;
-	struct pg_conn *prev, *next;
 	uint64_t tick, counter;
 	int in_tx;
 	struct pg_stmt cache[LK_STORE_STMT_CACHE];
@@ -86,9 +82,7 @@ struct pg_conn {
 struct pg_store {
 	struct lk_store base;
 	char *url;
-	pthread_key_t key;
-	pthread_mutex_t mu; /* guards conns */
-	struct pg_conn *conns;
+	struct lk_connreg conns;
 };
 
 static void
@@ -111,35 +105,13 @@ cache_clear(struct pg_conn *c)
 }
 
 static void
-conn_close(struct pg_conn *c)
+conn_close(struct lk_conn *link)
 {
+	struct pg_conn *c = (struct pg_conn *)link;
+
 	cache_clear(c);
 	PQfinish(c->pc);
 	free(c);
-}
-
-static void
-unlink_conn(struct pg_store *s, struct pg_conn *c)
-{
-	if (c->prev) {
-		c->prev->next = c->next;
-	} else {
-		s->conns = c->next;
-	}
-	if (c->next) {
-		c->next->prev = c->prev;
-	}
-}
-
-static void
-key_destructor(void *p)
-{
-	struct pg_conn *c = p;
-	struct pg_store *s = c->owner;
-	pthread_mutex_lock(&s->mu);
-	unlink_conn(s, c);
-	pthread_mutex_unlock(&s->mu);
-	conn_close(c);
 }
 
 /* Server notices ("relation exists, skipping") are not errors: keep them off stderr. */
@@ -164,7 +136,7 @@ get_conn(struct pg_store *s, int *rc)
 	static const char *const keys[] = {"connect_timeout", "application_name", "client_encoding",
 	                                   "dbname", NULL};
 	const char *vals[] = {"10", "latchkey", "UTF8", s->url, NULL};
-	struct pg_conn *c = pthread_getspecific(s->key);
+	struct pg_conn *c = (struct pg_conn *)lk_connreg_mine(&s->conns);
 	if (c) {
 		return c;
 	}
@@ -172,7 +144,6 @@ get_conn(struct pg_store *s, int *rc)
 		*rc = LK_E_NOMEM;
 		return NULL;
 	}
-	c->owner = s;
 	/* Values given in the URL override the defaults listed before dbname. */
 	if (!(c->pc = PQconnectdbParams(keys, vals, 1))) {
 		free(c);
@@ -183,18 +154,10 @@ get_conn(struct pg_store *s, int *rc)
 	if (PQstatus(c->pc) != CONNECTION_OK) {
 		log_conn(c, "connect");
 	}
-	if (pthread_setspecific(s->key, c) != 0) {
-		conn_close(c);
-		*rc = LK_E_NOMEM;
+	if ((*rc = lk_connreg_adopt(&s->conns, &c->link)) != LK_OK) {
+		conn_close(&c->link);
 		return NULL;
 	}
-	pthread_mutex_lock(&s->mu);
-	c->next = s->conns;
-	if (s->conns) {
-		s->conns->prev = c;
-	}
-	s->conns = c;
-	pthread_mutex_unlock(&s->mu);
 	return c;
 }
 
@@ -776,13 +739,7 @@ pg_close(struct lk_store *base)
 	if (!s) {
 		return;
 	}
-	pthread_key_delete(s->key);
-	while (s->conns) {
-		struct pg_conn *c = s->conns;
-		s->conns = c->next;
-		conn_close(c);
-	}
-	pthread_mutex_destroy(&s->mu);
+	lk_connreg_fini(&s->conns);
 	free(s->url);
 	free(s);
 }
@@ -792,7 +749,7 @@ pg_open(const char *url, struct lk_store **out)
 {
 	struct pg_store *s = NULL;
 	struct pg_conn *c;
-	int rc = LK_E_INVAL, have_key = 0, have_mu = 0;
+	int rc = LK_E_INVAL;
 	if (strncmp(url, "postgres://", 11) != 0 && strncmp(url, "postgresql://", 13) != 0) {
 		goto out;
 	}
@@ -801,18 +758,18 @@ pg_open(const char *url, struct lk_store **out)
 		goto out;
 	}
 	rc = LK_E_NOMEM;
-	if (!(s = calloc(1, sizeof(*s))) || !(s->url = strdup(url))) {
+	if (!(s = calloc(1, sizeof(*s)))) {
+		goto out;
+	}
+	if (lk_connreg_init(&s->conns, conn_close) != LK_OK) {
+		free(s);
+		s = NULL;
 		goto out;
 	}
 	s->base.ops = &lk_pg_ops;
-	if (pthread_key_create(&s->key, key_destructor) != 0) {
+	if (!(s->url = strdup(url))) {
 		goto out;
 	}
-	have_key = 1;
-	if (pthread_mutex_init(&s->mu, NULL) != 0) {
-		goto out;
-	}
-	have_mu = 1;
 	if (!(c = get_conn(s, &rc))) {
 		goto out;
 	}
@@ -827,17 +784,7 @@ pg_open(const char *url, struct lk_store **out)
 	s = NULL;
 	rc = LK_OK;
 out:
-	if (s) {
-		if (have_key && have_mu) {
-			pg_close(&s->base);
-		} else {
-			if (have_key) {
-				pthread_key_delete(s->key);
-			}
-			free(s->url);
-			free(s);
-		}
-	}
+	pg_close(s ? &s->base : NULL);
 	return rc;
 }
 

@@ -1,10 +1,10 @@
-/* sqlite.c: the SQLite back end of store.h. One connection per thread (a pthread key;
- * opened on the thread's first use, closed when the thread exits or the store closes),
- * WAL journal, foreign keys on, 5 s busy timeout, a small LRU cache of prepared statements
- * per connection. Trust boundary: parameter values may be untrusted and are only bound. */
+/* sqlite.c: the SQLite back end of store.h. One connection per thread (backend.h's
+ * registry: opened on the thread's first use, closed when the thread exits or the store
+ * closes), WAL journal, foreign keys on, 5 s busy timeout, a small LRU cache of prepared
+ * statements per connection. Trust boundary: parameter values may be untrusted and are only
+ * bound. */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +27,9 @@ struct sq_stmt {
 	int busy;      /* being stepped now (a row callback may nest) */
 };
 
-struct sq_store;
-
 struct sq_conn {
+	struct lk_conn link; /* first: the registry's */
 	sqlite3 *db;
-	struct sq_store *owner;
-	struct sq_conn *prev, *next;
 	uint64_t tick;
 	struct sq_stmt cache[LK_STORE_STMT_CACHE];
 };
@@ -40,14 +37,14 @@ struct sq_conn {
 struct sq_store {
 	struct lk_store base;
 	char *path;
-	pthread_key_t key;
-	pthread_mutex_t mu; /* guards conns */
-	struct sq_conn *conns;
+	struct lk_connreg conns;
 };
 
 static void
-conn_close(struct sq_conn *c)
+conn_close(struct lk_conn *link)
 {
+	struct sq_conn *c = (struct sq_conn *)link;
+
 	for (int i = 0; i < LK_STORE_STMT_CACHE; i++) {
 		if (c->cache[i].sql) {
 			sqlite3_finalize(c->cache[i].st);
@@ -56,31 +53,6 @@ conn_close(struct sq_conn *c)
 	}
 	sqlite3_close_v2(c->db);
 	free(c);
-}
-
-static void
-unlink_conn(struct sq_store *s, struct sq_conn *c)
-{
-	if (c->prev) {
-		c->prev->next = c->next;
-	} else {
-		s->conns = c->next;
-	}
-	if (c->next) {
-		c->next->prev = c->prev;
-	}
-}
-
-/* Thread exit: the thread's connection goes with it. */
-static void
-key_destructor(void *p)
-{
-	struct sq_conn *c = p;
-	struct sq_store *s = c->owner;
-	pthread_mutex_lock(&s->mu);
-	unlink_conn(s, c);
-	pthread_mutex_unlock(&s->mu);
-	conn_close(c);
 }
 
 static int
@@ -98,7 +70,7 @@ pragma(sqlite3 *db, const char *sql)
 static struct sq_conn *
 get_conn(struct sq_store *s, int *rc)
 {
-	struct sq_conn *c = pthread_getspecific(s->key);
+	struct sq_conn *c = (struct sq_conn *)lk_connreg_mine(&s->conns);
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 	if (c) {
 		return c;
@@ -107,7 +79,7 @@ get_conn(struct sq_store *s, int *rc)
 		*rc = LK_E_NOMEM;
 		return NULL;
 	}
-	c->owner = s;
+	*rc = LK_E_STORAGE;
 	if (sqlite3_open_v2(s->path, &c->db, flags, NULL) != SQLITE_OK) {
 		lk_store_log("sqlite", "open", c->db ? sqlite3_errmsg(c->db) : "out of memory");
 		goto fail;
@@ -119,21 +91,12 @@ get_conn(struct sq_store *s, int *rc)
 	    pragma(c->db, "PRAGMA synchronous=NORMAL") != LK_OK) {
 		goto fail;
 	}
-	if (pthread_setspecific(s->key, c) != 0) {
+	if ((*rc = lk_connreg_adopt(&s->conns, &c->link)) != LK_OK) {
 		goto fail;
 	}
-	pthread_mutex_lock(&s->mu);
-	c->next = s->conns;
-	if (s->conns) {
-		s->conns->prev = c;
-	}
-	s->conns = c;
-	pthread_mutex_unlock(&s->mu);
 	return c;
 fail:
-	sqlite3_close_v2(c->db);
-	free(c);
-	*rc = LK_E_STORAGE;
+	conn_close(&c->link);
 	return NULL;
 }
 
@@ -457,13 +420,7 @@ sq_close(struct lk_store *base)
 	if (!s) {
 		return;
 	}
-	pthread_key_delete(s->key); /* no destructor runs for it after this */
-	while (s->conns) {
-		struct sq_conn *c = s->conns;
-		s->conns = c->next;
-		conn_close(c);
-	}
-	pthread_mutex_destroy(&s->mu);
+	lk_connreg_fini(&s->conns);
 	free(s->path);
 	free(s);
 }
@@ -489,7 +446,7 @@ sq_open(const char *url, struct lk_store **out)
 {
 	struct sq_store *s = NULL;
 	const char *path;
-	int rc = LK_E_INVAL, have_key = 0, have_mu = 0;
+	int rc = LK_E_INVAL;
 	if (strncmp(url, "sqlite:", 7) != 0) {
 		goto out;
 	}
@@ -502,18 +459,18 @@ sq_open(const char *url, struct lk_store **out)
 		goto out;
 	}
 	rc = LK_E_NOMEM;
-	if (!(s = calloc(1, sizeof(*s))) || !(s->path = strdup(path))) {
+	if (!(s = calloc(1, sizeof(*s)))) {
+		goto out;
+	}
+	if (lk_connreg_init(&s->conns, conn_close) != LK_OK) {
+		free(s);
+		s = NULL;
 		goto out;
 	}
 	s->base.ops = &lk_sqlite_ops;
-	if (pthread_key_create(&s->key, key_destructor) != 0) {
+	if (!(s->path = strdup(path))) {
 		goto out;
 	}
-	have_key = 1;
-	if (pthread_mutex_init(&s->mu, NULL) != 0) {
-		goto out;
-	}
-	have_mu = 1;
 	if ((rc = create_file(path)) != LK_OK) {
 		lk_store_log("sqlite", "create", "cannot create the database file");
 		rc = LK_E_STORAGE;
@@ -529,17 +486,7 @@ sq_open(const char *url, struct lk_store **out)
 	s = NULL;
 	rc = LK_OK;
 out:
-	if (s) {
-		if (have_key && have_mu) {
-			sq_close(&s->base);
-		} else {
-			if (have_key) {
-				pthread_key_delete(s->key);
-			}
-			free(s->path);
-			free(s);
-		}
-	}
+	sq_close(s ? &s->base : NULL);
 	return rc;
 }
 

@@ -1,5 +1,6 @@
 /* store.c: opens the back end named by a URL's scheme, the lk_db_* wrappers over its ops
- * table, and the migration runner shared by both engines. Trust boundary: the URL comes
+ * table, and what both engines share: the per-thread connection registry and the migration
+ * runner. Trust boundary: the URL comes
  * from the operator's configuration; migration texts are ours, built into the binary. */
 #include "store/store.h"
 
@@ -14,6 +15,77 @@
 #include "store/backend.h"
 
 #define MIGRATION_DIR "src/store/migrations/"
+
+/* Thread exit: the thread's connection goes with it. */
+static void
+connreg_thread_exit(void *p)
+{
+	struct lk_conn *c = p;
+	struct lk_connreg *r = c->reg;
+
+	pthread_mutex_lock(&r->mu);
+	if (c->prev) {
+		c->prev->next = c->next;
+	} else {
+		r->head = c->next;
+	}
+	if (c->next) {
+		c->next->prev = c->prev;
+	}
+	pthread_mutex_unlock(&r->mu);
+	r->close(c);
+}
+
+int
+lk_connreg_init(struct lk_connreg *r, void (*close)(struct lk_conn *c))
+{
+	memset(r, 0, sizeof(*r));
+	r->close = close;
+	if (pthread_key_create(&r->key, connreg_thread_exit) != 0) {
+		return LK_E_NOMEM;
+	}
+	if (pthread_mutex_init(&r->mu, NULL) != 0) {
+		pthread_key_delete(r->key);
+		return LK_E_NOMEM;
+	}
+	return LK_OK;
+}
+
+struct lk_conn *
+lk_connreg_mine(struct lk_connreg *r)
+{
+	return pthread_getspecific(r->key);
+}
+
+int
+lk_connreg_adopt(struct lk_connreg *r, struct lk_conn *c)
+{
+	c->reg = r;
+	c->prev = NULL;
+	if (pthread_setspecific(r->key, c) != 0) {
+		return LK_E_NOMEM;
+	}
+	pthread_mutex_lock(&r->mu);
+	c->next = r->head;
+	if (r->head) {
+		r->head->prev = c;
+	}
+	r->head = c;
+	pthread_mutex_unlock(&r->mu);
+	return LK_OK;
+}
+
+void
+lk_connreg_fini(struct lk_connreg *r)
+{
+	pthread_key_delete(r->key); /* no thread-exit call runs for it after this */
+	while (r->head) {
+		struct lk_conn *c = r->head;
+		r->head = c->next;
+		r->close(c);
+	}
+	pthread_mutex_destroy(&r->mu);
+}
 
 int
 lk_store_open(const char *url, struct lk_store **out)
