@@ -1,6 +1,7 @@
 // vectors.mjs: runs every WebAuthn case of ../shared/vectors/webauthn through the CLI
 // (`node tests/vectors.mjs build/latchkey`). Valid cases must exit 0 with every `result`
-// field; invalid ones must exit 1 with a message. ML-DSA cases refused with an
+// field; invalid ones must exit 1 with a message, and where the case's name says what was
+// broken (FAILED_CHECK), the `error` must name that check. ML-DSA cases refused with an
 // "unsupported" message count as unsupported; cases where the corpus and latchkey's own
 // contract (API-NOTES) disagree are checked against API-NOTES and counted as "policy".
 // Ends with "N passed, N failed". Node 20, no dependencies. LATCHKEY_VECTORS_VERBOSE=1 also
@@ -27,6 +28,32 @@ const POLICY = {
     { outcome: 'invalid', why: 'API-NOTES 107: crossOrigin true without topOrigin is refused' },
 };
 const ML_DSA = new Set([-48, -49, -50]);
+
+// The check an invalid case must be refused by, from what its name says was changed (the
+// README's derived negatives and software-authenticator faults). Where a change breaks two
+// things (a type swap or a cleared UP also voids a real signature), the earlier step of
+// §7.1/§7.2 names it. Cases no rule matches may be refused by any check.
+const FAILED_CHECK = [
+  [/--wrong-origin$|-origin-(port|http|subdomain|trailing-slash)$|response-origin-is-not/, 'origin'],
+  [/--wrong-rpid$|rpidhash/, 'rpIdHash'],
+  [/--wrong-challenge$|--client-data-no-challenge$|-challenge-padded$|response-challenge-is-not/, 'challenge'],
+  [/--type-|-type-(get|create)$/, 'type'],
+  [/--client-data-not-json$|--empty-client-data$/, 'clientDataJSON'],
+  [/cross-?origin$/, 'crossOrigin'],
+  [/-up-clear$/, 'userPresence'],
+  [/-uv-(required|missing)$/, 'userVerification'],
+  [/bs-without-be$/, 'backupFlags'],
+  [/--authdata-|-at-flag-clear$|-at-set-no-data$|-at-clear-with-data$|-ed-set-no-extensions$|-ed-no-extensions$|-extensions-without-ed$/, 'authenticatorData'],
+  [/--alg-(unsupported|kty-mismatch)$|-es256k-not-offered$|-cose-wrong-curve$|-wrong-stored-key-alg$/, 'algorithm'],
+  [/-cose-(bad-point|no-alg)$/, 'publicKey'],
+  [/--id-rawid-mismatch$|--id-not-credential-id$|-id-mismatch$|-credid-1024$/, 'credentialId'],
+  [/--fmt-unsupported$/, 'format'],
+  [/counter-(equal|regression)$|previous-counter-value/, 'signCount'],
+  [/--attstmt-sig-corrupted$|--cert-expired-now$|--nonce-mismatch$|--wrong-trust-anchor$|^soft-packed-.*-(sig-|signed-by-|alg-mismatch|no-sig)/, 'attestation'],
+  [/--(signature-corrupted|empty-signature|sig-raw-not-der|wrong-public-key)$|^soft-auth-.*-(sig-|signed-by-other-key|pss-under-)/, 'signature'],
+];
+const failedCheck = (name) => FAILED_CHECK.find(([re]) => re.test(name))?.[1];
+let namedRefusals = 0;
 
 function coseAlg(b64) {
   // alg (label 3) of a COSE key: enough CBOR to find "03 <int>" at the top level.
@@ -94,8 +121,15 @@ function check(kind, name, c, r) {
   const want = policy ? policy.outcome : c.outcome;
   const tag = policy ? 'policy' : 'pass';
   if (want === 'invalid') {
+    const named = policy ? undefined : failedCheck(name);
     if (r.code === 1 && json && typeof json.message === 'string' && json.message &&
-        typeof json.error === 'string') return [tag, `refused: ${json.message} (${c.reason})`];
+        typeof json.error === 'string') {
+      if (named && json.error !== named) {
+        return ['fail', `refused by check ${json.error}, want ${named}: ${json.message} (${c.reason})`];
+      }
+      if (named) namedRefusals++;
+      return [tag, `refused: ${json.message} (${c.reason})`];
+    }
     return ['fail', `expected refusal, got exit ${r.code}${r.sig ? ' ' + r.sig : ''}: ${r.out.trim()} ${r.err.trim()}`];
   }
   if (r.code !== 0 || !json) {
@@ -142,7 +176,44 @@ async function worker() {
   }
 }
 await Promise.all(Array.from({ length: 8 }, worker));
+
+// The options of `verify-authentication` the cases do not exercise (API.md "Command line",
+// API-NOTES 147): each against one valid software-authenticator assertion (BE clear, counter
+// 1, userHandle "soft-user-1", which the signature does not cover).
+async function cliOptions() {
+  const base = JSON.parse(readFileSync(path.join(root, 'authentication', 'soft-auth-es256.json'), 'utf8'));
+  const e = base.expected;
+  const req = ['webauthn', 'verify-authentication', '--challenge', e.challenge, '--origin', e.origin,
+    '--rp-id', e.rpId, '--public-key', base.credential.publicKey];
+  const noHandle = structuredClone(base.response);
+  delete noHandle.response.userHandle;
+  const other = Buffer.from('someone-else').toString('base64url');
+  const own = base.response.response.userHandle;
+  const checks = [
+    ['the case as given', [...req, '--sign-count', '0'], base.response, 0],
+    ['--sign-count missing', req, base.response, 2],
+    ['--sign-count above the new counter', [...req, '--sign-count', '5'], base.response, 1, 'signCount'],
+    ['--user-handle of another account', [...req, '--sign-count', '0', '--user-handle', other], base.response, 1, 'userHandle'],
+    ['--user-handle of the owner', [...req, '--sign-count', '0', '--user-handle', own], base.response, 0],
+    ['--discoverable without a userHandle', [...req, '--sign-count', '0', '--discoverable'], noHandle, 1, 'userHandle'],
+    ['no userHandle, not discoverable', [...req, '--sign-count', '0'], noHandle, 0],
+    ['--backup-eligible 1 for a BE-clear assertion', [...req, '--sign-count', '0', '--backup-eligible', '1'], base.response, 1, 'backupFlags'],
+    ['--backup-eligible 0', [...req, '--sign-count', '0', '--backup-eligible', '0'], base.response, 0],
+    ['an unknown option', [...req, '--sign-count', '0', '--no-such-option'], base.response, 2],
+  ];
+  for (const [what, args, body, code, error] of checks) {
+    const r = await run(args, JSON.stringify(body));
+    let json = null;
+    try { json = JSON.parse(r.out); } catch { /* usage errors print nothing on stdout */ }
+    const ok = r.code === code && (code !== 2 || (r.out === '' && r.err !== '')) &&
+      (error === undefined || json?.error === error);
+    counts[ok ? 'pass' : 'fail']++;
+    if (!ok) console.log(`FAIL cli ${what}: exit ${r.code}, want ${code}${error ? ` (${error})` : ''}: ${r.out.trim()} ${r.err.trim()}`);
+  }
+}
+await cliOptions();
 rmSync(tmp, { recursive: true, force: true });
+console.log(`${namedRefusals} refusals named the check their case breaks`);
 if (counts.unsupported) console.log(`${counts.unsupported} unsupported (ML-DSA refused: needs OpenSSL 3.5)`);
 if (counts.policy) {
   console.log(`${counts.policy} policy (API-NOTES differs from the corpus; checked against API-NOTES):`);

@@ -361,6 +361,7 @@ lk_cli_webauthn(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.require_up = 1;
 	o.backup_eligible = -1;
+	o.sign_count = -1; /* required: a missing one must not mean 0 (no clone check) */
 	if (argc < 2) {
 		return usage("missing subcommand");
 	}
