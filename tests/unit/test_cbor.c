@@ -154,6 +154,32 @@ test_duplicate_keys(void)
 	CHECK_EQ_INT(dec(array_key, sizeof(array_key)), LK_E_MALFORMED);
 }
 
+/* Writes into b a map of n entries (n < 65536), keys 0..n-1 and values 0; returns its
+ * length (at most 3 + 4 * n bytes). */
+static size_t
+map_of(uint8_t *b, size_t n)
+{
+	size_t len = 0, k;
+
+	b[len++] = 0xb9;
+	b[len++] = (uint8_t)(n >> 8);
+	b[len++] = (uint8_t)n;
+	for (k = 0; k < n; k++) {
+		if (k < 24) {
+			b[len++] = (uint8_t)k;
+		} else if (k < 256) {
+			b[len++] = 0x18;
+			b[len++] = (uint8_t)k;
+		} else {
+			b[len++] = 0x19;
+			b[len++] = (uint8_t)(k >> 8);
+			b[len++] = (uint8_t)k;
+		}
+		b[len++] = 0;
+	}
+	return len;
+}
+
 static void
 test_huge_lengths(void)
 {
@@ -190,6 +216,10 @@ test_huge_lengths(void)
 		CHECK_EQ_INT(dec(big, 3 + LK_MAX_CBOR_ENTRIES + 1), LK_E_TOOBIG);
 		big[2] = (uint8_t)LK_MAX_CBOR_ENTRIES;
 		CHECK_EQ_INT(dec(big, 3 + LK_MAX_CBOR_ENTRIES), LK_OK);
+		/* a map of LK_MAX_CBOR_ENTRIES + 1 distinct keys: the limit is what bounds the
+		 * scanner's array of keys seen, so it must hold for maps too */
+		CHECK_EQ_INT(dec(big, map_of(big, LK_MAX_CBOR_ENTRIES + 1)), LK_E_TOOBIG);
+		CHECK_EQ_INT(dec(big, map_of(big, LK_MAX_CBOR_ENTRIES)), LK_OK);
 	}
 	free(big);
 }

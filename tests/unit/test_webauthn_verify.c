@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "check.h"
 #include "core/rc.h"
 #include "core/webauthn/authdata.h"
@@ -185,11 +187,71 @@ test_authdata_extensions(void)
 	b[41] = 0x02;
 	CHECK_EQ_INT(lk_wa_authdata_parse(b, 42, &a, NULL, &e), LK_OK);
 	CHECK_EQ_INT(a.ext_len, 5);
-	b[38] = 0x01; /* integer extension identifier */
+	b[38] = 0x01; /* {1: 2}: a well-formed map with an integer extension identifier */
+	b[39] = 0x02;
 	CHECK_EQ_INT(lk_wa_authdata_parse(b, 40, &a, NULL, &e), LK_E_MALFORMED);
+	CHECK(strstr(e.message, "identifier") != NULL);
 	b[32] = LK_WA_FLAG_UP;
 	CHECK_EQ_INT(lk_wa_authdata_parse(b, 37, &a, NULL, &e), LK_OK);
 	CHECK_EQ_INT(a.sign_count, 0);
+}
+
+/* OKP keys: {1: 1, 3: -8, -1: crv, -2: x}. A fresh Ed25519 key is accepted; the identity
+ * and a non-canonical encoding (y = p) are refused by the point check, a private part, a
+ * short x and an unknown curve by the shape checks. */
+static size_t
+okp_key(uint8_t *b, int crv, const uint8_t *x, size_t xn)
+{
+	size_t n = 0;
+
+	b[n++] = 0xa4;
+	b[n++] = 0x01;
+	b[n++] = 0x01;
+	b[n++] = 0x03;
+	b[n++] = 0x27;
+	b[n++] = 0x20;
+	b[n++] = (uint8_t)crv;
+	b[n++] = 0x21;
+	b[n++] = 0x58;
+	b[n++] = (uint8_t)xn;
+	memcpy(b + n, x, xn);
+	return n + xn;
+}
+
+static void
+test_cose_okp(void)
+{
+	uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES], x[32], b[64 + 8];
+	struct lk_wa_cose_key k;
+	struct lk_wa_error e;
+	size_t n;
+
+	CHECK_EQ_INT(crypto_sign_keypair(pk, sk), 0);
+	CHECK_EQ_INT(lk_wa_cose_parse(b, okp_key(b, 6, pk, sizeof(pk)), &k, &e), LK_OK);
+	CHECK(k.pkey != NULL);
+	lk_wa_cose_clear(&k);
+	memset(x, 0, sizeof(x));
+	x[0] = 1; /* the identity point (y = 1): order 1, any signature verifies */
+	CHECK_EQ_INT(lk_wa_cose_parse(b, okp_key(b, 6, x, sizeof(x)), &k, &e), LK_E_MALFORMED);
+	CHECK(err_is(&e, "publicKey") && strstr(e.message, "Ed25519 point") != NULL);
+	memset(x, 0xff, sizeof(x));
+	x[0] = 0xed; /* y = 2^255 - 19, not reduced */
+	x[31] = 0x7f;
+	CHECK_EQ_INT(lk_wa_cose_parse(b, okp_key(b, 6, x, sizeof(x)), &k, &e), LK_E_MALFORMED);
+	CHECK(strstr(e.message, "Ed25519 point") != NULL);
+	/* a private part beside the public one */
+	n = okp_key(b, 6, pk, sizeof(pk));
+	b[0] = 0xa5;
+	b[n++] = 0x23; /* -4 */
+	b[n++] = 0x41;
+	b[n++] = 0x00;
+	CHECK_EQ_INT(lk_wa_cose_parse(b, n, &k, &e), LK_E_MALFORMED);
+	CHECK(strstr(e.message, "private") != NULL);
+	CHECK_EQ_INT(lk_wa_cose_parse(b, okp_key(b, 6, pk, 31), &k, &e), LK_E_MALFORMED);
+	CHECK(strstr(e.message, "length") != NULL);
+	CHECK_EQ_INT(lk_wa_cose_parse(b, okp_key(b, 4, pk, sizeof(pk)), &k, &e), LK_E_MALFORMED);
+	CHECK(strstr(e.message, "curve 4") != NULL);
+	sodium_memzero(sk, sizeof(sk));
 }
 
 static void
@@ -540,6 +602,7 @@ main(void)
 	RUN(test_authdata_truncation_and_trailing);
 	RUN(test_authdata_extensions);
 	RUN(test_cose_edges);
+	RUN(test_cose_okp);
 	RUN(test_registration_ok);
 	RUN(test_registration_truncated_attestation_object);
 	RUN(test_authentication_rules);

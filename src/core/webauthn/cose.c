@@ -7,6 +7,7 @@
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
+#include <sodium.h>
 
 #include "core/rc.h"
 #include "core/webauthn/cose.h"
@@ -262,6 +263,12 @@ okp(const struct lk_wa_cbor *map, struct lk_wa_cose_key *k, struct lk_wa_error *
 	}
 	if (lk_wa_cbor_map_int(map, -4) != NULL) {
 		return lk_wa_fail(err, LK_E_MALFORMED, P, "private key parameter present");
+	}
+	/* The public-key check OpenSSL does not make for raw Ed25519 keys: a canonical
+	 * encoding of a point on the curve, in the prime-order subgroup (so never one of the
+	 * small-order points that any signature could be forged for). */
+	if (type == EVP_PKEY_ED25519 && crypto_core_ed25519_is_valid_point(x) != 1) {
+		return lk_wa_fail(err, LK_E_MALFORMED, P, "OKP x is not a valid Ed25519 point");
 	}
 	memcpy(k->x, x, xn);
 	k->coord_len = xn;
