@@ -2,6 +2,7 @@
  * registration/authentication API of core/webauthn on vectors soft-none-es256 and
  * soft-auth-es256 (same credential): truncation at every byte, trailing bytes, wrong
  * types, the counter, user handle, backup flag and allow-list rules, error messages. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include "core/rc.h"
 #include "core/webauthn/authdata.h"
 #include "core/webauthn/cbor.h"
+#include "core/webauthn/clientdata.h"
 #include "core/webauthn/cose.h"
 #include "core/webauthn/wa_util.h"
 #include "core/webauthn/webauthn.h"
@@ -535,6 +537,72 @@ test_authentication_truncated_authdata(void)
 	free(ad);
 }
 
+/* clientDataJSON member by member: each row is refused by its own check, or accepted. */
+static void
+test_clientdata_members(void)
+{
+	static const char *const tops[] = {"https://top.example"};
+	static const struct {
+		const char *json;
+		int rc;
+		const char *check; /* NULL: accepted */
+		const char *detail;
+	} rows[] = {
+#define BASE "\"type\":\"webauthn.get\",\"challenge\":\"x\",\"origin\":\"https://soft.example\""
+	    {"{" BASE "}", LK_OK, NULL, NULL},
+	    {"{" BASE ",\"crossOrigin\":false,\"extra\":[1]}", LK_OK, NULL, NULL},
+	    {"{" BASE ",\"crossOrigin\":true,\"topOrigin\":\"https://top.example\"}", LK_OK, NULL,
+	     NULL},
+	    {"{" BASE ",\"crossOrigin\":\"true\"}", LK_E_MALFORMED, "crossOrigin", "boolean"},
+	    {"{" BASE ",\"crossOrigin\":1}", LK_E_MALFORMED, "crossOrigin", "boolean"},
+	    {"{" BASE ",\"topOrigin\":\"https://top.example\"}", LK_E_VERIFY, "crossOrigin",
+	     "without crossOrigin"},
+	    {"{" BASE ",\"crossOrigin\":false,\"topOrigin\":\"https://top.example\"}", LK_E_VERIFY,
+	     "crossOrigin", "without crossOrigin"},
+	    {"{" BASE ",\"crossOrigin\":true,\"topOrigin\":7}", LK_E_MALFORMED, "crossOrigin",
+	     "not a string"},
+	    {"{" BASE ",\"crossOrigin\":true,\"topOrigin\":\"https://evil.example\"}", LK_E_VERIFY,
+	     "crossOrigin", "not accepted"},
+	    {"{" BASE ",\"tokenBinding\":{\"status\":\"bogus\"}}", LK_E_MALFORMED, "tokenBinding",
+	     "status"},
+	    {"{" BASE ",\"tokenBinding\":{\"status\":\"present\"}}", LK_E_MALFORMED, "tokenBinding",
+	     "without id"},
+	    {"{" BASE ",\"tokenBinding\":{\"status\":\"supported\"}}", LK_OK, NULL, NULL},
+#undef BASE
+	    {"{\"type\":\"webauthn.get\",\"challenge\":\"x\",\"origin\":\"https://"
+	     "soft.example\xff\"}",
+	     LK_E_MALFORMED, "clientDataJSON", "JSON"},
+	    {"{\"type\":\"webauthn.get\\u0000\",\"challenge\":\"x\"}", LK_E_MALFORMED,
+	     "clientDataJSON", NULL},
+	    {"{\"type\":\"webauthn.get\",\"challenge\":\"X\",\"origin\":\"https://soft.example\"}",
+	     LK_E_VERIFY, "challenge", "mismatch"},
+	    {"{\"type\":\"webauthn.get\",\"challenge\":\"x\",\"origin\":\"https://SOFT.example\"}",
+	     LK_E_VERIFY, "origin", "mismatch"},
+	    {"{\"type\":\"webauthn.get\",\"challenge\":\"x\"}", LK_E_MALFORMED, "origin",
+	     "missing"},
+	    {"[]", LK_E_MALFORMED, "clientDataJSON", "object"},
+	};
+	struct lk_wa_config c = config();
+	struct lk_wa_error e;
+	size_t i;
+
+	c.top_origins = tops;
+	c.n_top_origins = 1;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		e.check = "";
+		int rc = lk_wa_clientdata_check(&c, (const uint8_t *)rows[i].json,
+		                                strlen(rows[i].json), "webauthn.get", "x", &e);
+		if (rc != rows[i].rc || (rows[i].check && !err_is(&e, rows[i].check)) ||
+		    (rows[i].detail && !strstr(e.message, rows[i].detail))) {
+			fprintf(stderr, "row %zu: rc %d, %s\n", i, rc, e.message);
+		}
+		CHECK_EQ_INT(rc, rows[i].rc);
+		CHECK(rows[i].check == NULL || err_is(&e, rows[i].check));
+		CHECK(rows[i].detail == NULL || strstr(e.message, rows[i].detail) != NULL);
+	}
+}
+
 static void
 test_clientdata_cross_origin(void)
 {
@@ -608,6 +676,7 @@ main(void)
 	RUN(test_authentication_rules);
 	RUN(test_authentication_truncated_authdata);
 	RUN(test_clientdata_cross_origin);
+	RUN(test_clientdata_members);
 	RUN(test_base64url);
 	return check_done("test_webauthn_verify");
 }
