@@ -2,11 +2,26 @@
  * test vectors (packed, tpm, apple with x5c): the chain must reach a configured anchor at
  * the caller's clock; an unrelated anchor, a clock outside the certificates' validity and
  * an unusable anchor are refused with check "attestation"; without anchors the chain's own
- * signatures and validity are checked. */
+ * signatures and validity are checked.
+ *
+ * Then the format checks one at a time: real registrations of
+ * ../shared/vectors/webauthn/registration (LATCHKEY_VECTORS=DIR overrides the vectors
+ * directory) with one thing changed in the attestationObject. Each case first verifies
+ * unchanged, then must be refused by the check it targets, named in the message: with
+ * that check removed from src/core/webauthn/ the case is accepted or refused by another
+ * check, and the test fails. */
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <cbor.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "check.h"
 #include "core/rc.h"
+#include "core/webauthn/wa_util.h"
 #include "core/webauthn/webauthn.h"
 
 struct fixture {
@@ -235,6 +250,429 @@ test_wrong_challenge_before_attestation(void)
 	CHECK_EQ_STR(e.message, "challenge: mismatch");
 }
 
+/* ---- real vectors, mutated ---- */
+
+/* The registration case file vectors/webauthn/registration/<name>.json. Without it the
+ * program stops: the tests below cannot run. */
+static json_t *
+load_case(const char *name)
+{
+	const char *dir = getenv("LATCHKEY_VECTORS");
+	char path[512];
+	json_error_t je;
+	json_t *c;
+
+	snprintf(path, sizeof(path), "%s/webauthn/registration/%s.json",
+	         dir ? dir : "../shared/vectors", name);
+	c = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (c == NULL) {
+		fprintf(stderr, "%s: %s\n", path, je.text);
+		exit(1);
+	}
+	return c;
+}
+
+static const char *
+case_str(const json_t *c, const char *obj, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(c, obj), key));
+}
+
+/* expected.now as Unix ms, or the real clock when the case has none. */
+static int64_t
+case_now(const json_t *c)
+{
+	const char *s = case_str(c, "expected", "now");
+	struct tm tm;
+	int ms = 0;
+
+	if (s == NULL) {
+		return (int64_t)time(NULL) * 1000;
+	}
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(s, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+	           &tm.tm_min, &tm.tm_sec, &ms) != 7) {
+		return 0;
+	}
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm) * 1000 + ms;
+}
+
+/* Verifies case c as its expected member says, with attestationObject replaced by ao
+ * unless ao is NULL, and with the case's trustAnchors unless anchors is 0. */
+static int
+verify_case(const json_t *c, const cbor_item_t *ao, int anchors, struct lk_wa_error *e)
+{
+	const char *origins[1] = {case_str(c, "expected", "origin")};
+	const char *pem[8];
+	const json_t *ex = json_object_get(c, "expected"), *ta = json_object_get(c, "trustAnchors");
+	struct lk_wa_registration r;
+	struct lk_wa_config cfg;
+	json_t *resp = json_deep_copy(json_object_get(c, "response"));
+	size_t i;
+	int rc;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.rp_id = case_str(c, "expected", "rpId");
+	cfg.origins = origins;
+	cfg.n_origins = 1;
+	cfg.now_ms = case_now(c);
+	cfg.safetynet_cts_optional =
+	    json_is_false(json_object_get(ex, "safetyNetCtsProfileMatchRequired"));
+	for (i = 0; anchors && i < json_array_size(ta) && i < 8; i++) {
+		pem[i] = json_string_value(json_array_get(ta, i));
+	}
+	cfg.anchors_pem = pem;
+	cfg.n_anchors = i;
+	if (ao != NULL) {
+		unsigned char *der = NULL;
+		size_t cap = 0, n = cbor_serialize_alloc(ao, &der, &cap);
+		char *b64 = lk_wa_b64u_encode(der, n);
+		json_object_set_new(json_object_get(resp, "response"), "attestationObject",
+		                    json_string(b64));
+		free(b64);
+		free(der);
+	}
+	rc = lk_wa_verify_registration(&cfg, resp, case_str(c, "expected", "challenge"),
+	                               json_is_true(json_object_get(ex, "requireUserVerification")),
+	                               !json_is_false(json_object_get(ex, "requireUserPresence")),
+	                               &r, e);
+	if (rc == LK_OK) {
+		lk_wa_registration_clear(&r);
+	}
+	json_decref(resp);
+	return rc;
+}
+
+/* c's attestationObject, decoded for mutation (cbor_decref it), after checking that c
+ * verifies as it is (so that a refusal is the mutation's doing). */
+static cbor_item_t *
+ao_decode(const json_t *c)
+{
+	const char *s = json_string_value(json_object_get(
+	    json_object_get(json_object_get(c, "response"), "response"), "attestationObject"));
+	struct cbor_load_result res;
+	struct lk_wa_error e;
+	cbor_item_t *ao = NULL;
+	uint8_t *der = NULL;
+	size_t n = 0;
+
+	if (s != NULL && lk_wa_b64u_decode(s, strlen(s), 1 << 20, &der, &n) == LK_OK) {
+		ao = cbor_load(der, n, &res);
+		free(der);
+	}
+	if (ao == NULL || !cbor_isa_map(ao)) {
+		fprintf(stderr, "%s: attestationObject does not decode\n",
+		        json_string_value(json_object_get(c, "name")));
+		exit(1);
+	}
+	if (verify_case(c, NULL, 1, &e) != LK_OK) {
+		fprintf(stderr, "%s does not verify unchanged: %s\n",
+		        json_string_value(json_object_get(c, "name")), e.message);
+		check_failed_now = 1;
+	}
+	return ao;
+}
+
+/* The value of text key k in map m (borrowed), or NULL. */
+static cbor_item_t *
+map_get(const cbor_item_t *m, const char *k)
+{
+	struct cbor_pair *p;
+	size_t i;
+
+	if (m == NULL || !cbor_isa_map(m)) {
+		return NULL;
+	}
+	p = cbor_map_handle(m);
+	for (i = 0; i < cbor_map_size(m); i++) {
+		if (cbor_isa_string(p[i].key) && cbor_string_length(p[i].key) == strlen(k) &&
+		    memcmp(cbor_string_handle(p[i].key), k, strlen(k)) == 0) {
+			return p[i].value;
+		}
+	}
+	return NULL;
+}
+
+/* Replaces the value of existing key k of map m by v (whose reference it takes). */
+static void
+map_set(cbor_item_t *m, const char *k, cbor_item_t *v)
+{
+	struct cbor_pair *p = m != NULL && cbor_isa_map(m) ? cbor_map_handle(m) : NULL;
+	size_t i;
+
+	for (i = 0; p != NULL && i < cbor_map_size(m); i++) {
+		if (cbor_isa_string(p[i].key) && cbor_string_length(p[i].key) == strlen(k) &&
+		    memcmp(cbor_string_handle(p[i].key), k, strlen(k)) == 0) {
+			cbor_decref(&p[i].value);
+			p[i].value = v;
+			return;
+		}
+	}
+	CHECK(!"map_set: no such key");
+	cbor_decref(&v);
+}
+
+/* The bytes of byte-string member k of map m, to change in place; *n its length. (A
+ * scratch buffer and a failed check when there is no such member.) */
+static uint8_t *
+map_bytes(const cbor_item_t *m, const char *k, size_t *n)
+{
+	static uint8_t scratch[64];
+	cbor_item_t *v = map_get(m, k);
+
+	if (v == NULL || !cbor_isa_bytestring(v)) {
+		CHECK(!"map_bytes: no such byte string");
+		*n = sizeof(scratch);
+		return scratch;
+	}
+	*n = cbor_bytestring_length(v);
+	return cbor_bytestring_handle(v);
+}
+
+static cbor_item_t *
+stmt_of(const cbor_item_t *ao)
+{
+	return map_get(ao, "attStmt");
+}
+
+/* Appends a certificate to attStmt.x5c of ao. */
+static void
+x5c_append(cbor_item_t *ao, const uint8_t *der, size_t n)
+{
+	cbor_item_t *old = map_get(stmt_of(ao), "x5c"), *x5c, *it;
+	size_t i;
+
+	x5c = cbor_new_definite_array(cbor_array_size(old) + 1);
+	for (i = 0; i < cbor_array_size(old); i++) {
+		it = cbor_array_get(old, i);
+		cbor_array_push(x5c, it);
+		cbor_decref(&it);
+	}
+	cbor_array_push(x5c, cbor_move(cbor_build_bytestring(der, n)));
+	map_set(stmt_of(ao), "x5c", x5c);
+}
+
+/* DER of c as a byte string item. */
+static cbor_item_t *
+cert_item(X509 *c)
+{
+	unsigned char *der = NULL;
+	int n = i2d_X509(c, &der);
+	cbor_item_t *it;
+
+	CHECK(n > 0);
+	it = cbor_build_bytestring(der, (size_t)n);
+	OPENSSL_free(der);
+	return it;
+}
+
+#define REFUSED(c, ao, anchors, rc, want) refused((c), (ao), (anchors), (rc), (want), __LINE__)
+
+/* Case c with attestationObject ao is refused with want_rc, check "attestation" and a
+ * message containing want (the step that refused it). */
+static void
+refused(const json_t *c, const cbor_item_t *ao, int anchors, int want_rc, const char *want,
+        int line)
+{
+	struct lk_wa_error e;
+	int rc = verify_case(c, ao, anchors, &e);
+
+	if (rc != want_rc || strcmp(e.check, "attestation") != 0 ||
+	    strstr(e.message, want) == NULL) {
+		fprintf(stderr, "%s:%d: %s: rc %d \"%s\", expected rc %d naming \"%s\"\n", __FILE__,
+		        line, json_string_value(json_object_get(c, "name")), rc,
+		        rc == LK_OK ? "(accepted)" : e.message, want_rc, want);
+		check_failed_now = 1;
+	}
+}
+
+/* Real TPM registrations: ES256 with an ECC pubArea (W3C, anchored), and RSA pubAreas
+ * from Windows Hello with RS256 (Dell XPS 13, Nuvoton TPM) and with RS1 (SHA-1 extraData
+ * and AIK signature), both at their recorded clock. */
+static const char *const tpm_cases[] = {
+    "w3c-tpm-es256-tpm-es256",
+    "py-tpm-rs256-verify-attestation-dell-xps-13",
+    "swa-tpm-rs1-verify-sha1-tpm-response",
+};
+#define N_TPM (sizeof(tpm_cases) / sizeof(tpm_cases[0]))
+
+/* A signCount that is not the one the TPM certified: authData changes, clientDataHash and
+ * certInfo do not, so certInfo.extraData (the hash of authData || clientDataHash) no longer
+ * matches and nothing else does. */
+static void
+test_tpm_extra_data(void)
+{
+	size_t i, n;
+
+	for (i = 0; i < N_TPM; i++) {
+		json_t *c = load_case(tpm_cases[i]);
+		cbor_item_t *ao = ao_decode(c);
+		uint8_t *ad = map_bytes(ao, "authData", &n);
+
+		CHECK(n > 37);
+		ad[36] ^= 0x01; /* rpIdHash (32), flags (1), signCount (4, big-endian) */
+		REFUSED(c, ao, 1, LK_E_VERIFY, "tpm: certInfo extraData");
+		cbor_decref(&ao);
+		json_decref(c);
+	}
+}
+
+/* One bit of pubArea.objectAttributes (fixedTPM) flipped: the key is still the credential
+ * key, but certInfo.attested.name is the hash of the pubArea the TPM certified. */
+static void
+test_tpm_attested_name(void)
+{
+	size_t i, n;
+
+	for (i = 0; i < N_TPM; i++) {
+		json_t *c = load_case(tpm_cases[i]);
+		cbor_item_t *ao = ao_decode(c);
+		uint8_t *pa = map_bytes(stmt_of(ao), "pubArea", &n);
+
+		CHECK(n > 8);
+		pa[7] ^= 0x02; /* type (2), nameAlg (2), objectAttributes (4, big-endian) */
+		REFUSED(c, ao, 1, LK_E_VERIFY, "tpm: certInfo attested name is not pubArea's");
+		cbor_decref(&ao);
+		json_decref(c);
+	}
+}
+
+/* pubArea and certInfo cut at every length, and with a byte appended: malformed, by the
+ * parser of each structure (not by a later comparison). */
+static void
+test_tpm_truncated(void)
+{
+	static const struct {
+		const char *member, *want;
+	} parts[] = {{"pubArea", "tpm: pubArea malformed"},
+	             {"certInfo", "tpm: certInfo malformed"}};
+	size_t i, k, len, n;
+
+	for (i = 0; i < N_TPM; i++) {
+		json_t *c = load_case(tpm_cases[i]);
+		cbor_item_t *ao = ao_decode(c);
+
+		for (k = 0; k < 2; k++) {
+			uint8_t *p = map_bytes(stmt_of(ao), parts[k].member, &n), *whole;
+			whole = malloc(n + 1);
+			memcpy(whole, p, n);
+			whole[n] = 0;
+			for (len = 0; len <= n + 1; len++) {
+				if (len == n) {
+					continue;
+				}
+				map_set(stmt_of(ao), parts[k].member,
+				        cbor_build_bytestring(whole, len));
+				REFUSED(c, ao, 1, LK_E_MALFORMED, parts[k].want);
+			}
+			map_set(stmt_of(ao), parts[k].member, cbor_build_bytestring(whole, n));
+			free(whole);
+		}
+		cbor_decref(&ao);
+		json_decref(c);
+	}
+}
+
+/* certInfo.magic and certInfo.type altered. Both are checked before the AIK signature
+ * over certInfo (which they also break), so the refusal names them; with either check
+ * gone the signature check refuses instead and the test fails. */
+static void
+test_tpm_magic_and_type(void)
+{
+	size_t i, n;
+
+	for (i = 0; i < N_TPM; i++) {
+		json_t *c = load_case(tpm_cases[i]);
+		cbor_item_t *ao = ao_decode(c);
+		uint8_t *ci = map_bytes(stmt_of(ao), "certInfo", &n);
+
+		CHECK(n > 6);
+		ci[3] ^= 0x01; /* magic (4): TPM_GENERATED_VALUE */
+		REFUSED(c, ao, 1, LK_E_VERIFY, "tpm: certInfo magic");
+		ci[3] ^= 0x01;
+		ci[5] ^= 0x01; /* type (2): TPM_ST_ATTEST_CERTIFY */
+		REFUSED(c, ao, 1, LK_E_VERIFY, "tpm: certInfo type");
+		cbor_decref(&ao);
+		json_decref(c);
+	}
+}
+
+/* android-key: attStmt.sig with its last byte changed. */
+static void
+test_android_key_sig(void)
+{
+	static const char *const cases[] = {
+	    "w3c-android-key-es256-android-key-es256",
+	    "swa-android-key-es256-verify-android-keystore-response-from-a-pixel-8a-in-january-"
+	    "2025",
+	};
+	size_t i, n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *c = load_case(cases[i]);
+		cbor_item_t *ao = ao_decode(c);
+		uint8_t *sig = map_bytes(stmt_of(ao), "sig", &n);
+
+		CHECK(n > 8);
+		sig[n - 1] ^= 0x01;
+		REFUSED(c, ao, 1, LK_E_VERIFY, "android-key: signature does not verify");
+		cbor_decref(&ao);
+		json_decref(c);
+	}
+}
+
+/* android-safetynet (2025, ctsProfileMatch optional as the case says): a signCount the
+ * JWS nonce does not cover, and one character of the JWS signature changed. The case is
+ * anchored (GlobalSign root) at its own clock, so with either check gone it is accepted. */
+static void
+test_safetynet(void)
+{
+	json_t *c = load_case("swa-android-safetynet-es256-skip-cts-check-when-enforcement-option-"
+	                      "is-false");
+	cbor_item_t *ao = ao_decode(c);
+	size_t n, at;
+	uint8_t *ad = map_bytes(ao, "authData", &n), *jws;
+
+	CHECK(n > 37);
+	ad[36] ^= 0x01;
+	REFUSED(c, ao, 1, LK_E_VERIFY, "android-safetynet: nonce mismatch");
+	ad[36] ^= 0x01;
+	jws = map_bytes(stmt_of(ao), "response", &n);
+	for (at = n; at > 0 && jws[at - 1] != '.'; at--) {
+	}
+	CHECK(at > 0 && n - at > 16);
+	at += (n - at) / 2; /* a middle character: all six of its bits are signature bits */
+	jws[at] = jws[at] == 'A' ? 'B' : 'A';
+	REFUSED(c, ao, 1, LK_E_VERIFY, "android-safetynet: JWS signature");
+	cbor_decref(&ao);
+	json_decref(c);
+}
+
+/* fido-u2f with its CA after the leaf (the chain still reaches the anchor): x5c must be
+ * the attestation certificate alone. */
+static void
+test_fido_u2f_two_certs(void)
+{
+	json_t *c = load_case("w3c-fido-u2f-es256-fido-u2f-es256");
+	cbor_item_t *ao = ao_decode(c);
+	const char *pem = json_string_value(json_array_get(json_object_get(c, "trustAnchors"), 0));
+	BIO *bio = BIO_new_mem_buf(pem, -1);
+	X509 *ca = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	cbor_item_t *der;
+
+	CHECK(ca != NULL);
+	der = cert_item(ca);
+	x5c_append(ao, cbor_bytestring_handle(der), cbor_bytestring_length(der));
+	REFUSED(c, ao, 1, LK_E_MALFORMED, "fido-u2f: x5c must hold one certificate");
+	cbor_decref(&der);
+	X509_free(ca);
+	BIO_free(bio);
+	cbor_decref(&ao);
+	json_decref(c);
+}
+
 int
 main(void)
 {
@@ -242,5 +680,12 @@ main(void)
 	RUN(test_tpm);
 	RUN(test_apple);
 	RUN(test_wrong_challenge_before_attestation);
+	RUN(test_tpm_extra_data);
+	RUN(test_tpm_attested_name);
+	RUN(test_tpm_truncated);
+	RUN(test_tpm_magic_and_type);
+	RUN(test_android_key_sig);
+	RUN(test_safetynet);
+	RUN(test_fido_u2f_two_certs);
 	return check_done("test_webauthn_attest");
 }
