@@ -6,10 +6,12 @@
  *
  * Then the format checks one at a time: real registrations of
  * ../shared/vectors/webauthn/registration (LATCHKEY_VECTORS=DIR overrides the vectors
- * directory) with one thing changed in the attestationObject. Each case first verifies
- * unchanged, then must be refused by the check it targets, named in the message: with
- * that check removed from src/core/webauthn/ the case is accepted or refused by another
- * check, and the test fails. */
+ * directory) with one thing changed in the attestationObject, and registrations generated
+ * here with OpenSSL where no real one can reach a check (android-key key description,
+ * packed RS1, an x5c chain). Each case first verifies unchanged, then must be refused by
+ * the check it targets, named in the message: with that check removed from
+ * src/core/webauthn/ the case is accepted or refused by another check, and the test
+ * fails. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -673,6 +675,393 @@ test_fido_u2f_two_certs(void)
 	json_decref(c);
 }
 
+/* ---- certificates and registrations generated with OpenSSL ---- */
+
+static EVP_PKEY *
+ec_key(void)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	CHECK(k != NULL);
+	return k;
+}
+
+static X509_NAME *
+dn(const char *cn)
+{
+	X509_NAME *n = X509_NAME_new();
+
+	X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC, (const unsigned char *)"AA", -1, -1, 0);
+	X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const unsigned char *)"latchkey test", -1,
+	                           -1, 0);
+	X509_NAME_add_entry_by_txt(n, "OU", MBSTRING_ASC,
+	                           (const unsigned char *)"Authenticator Attestation", -1, -1, 0);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+	return n;
+}
+
+/* A v3 certificate for key named subject, issued as issuer (NULL: subject) and signed by
+ * signer, valid from a day ago to a day ahead; with extension oid holding ext if given. */
+static X509 *
+make_cert(EVP_PKEY *key, const X509_NAME *subject, const X509_NAME *issuer, EVP_PKEY *signer,
+          const char *oid, const uint8_t *ext, size_t ext_len)
+{
+	static long serial = 1;
+	X509 *c = X509_new();
+
+	X509_set_version(c, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(c), serial++);
+	X509_gmtime_adj(X509_getm_notBefore(c), -86400);
+	X509_gmtime_adj(X509_getm_notAfter(c), 86400);
+	X509_set_subject_name(c, subject);
+	X509_set_issuer_name(c, issuer != NULL ? issuer : subject);
+	X509_set_pubkey(c, key);
+	if (oid != NULL) {
+		ASN1_OBJECT *o = OBJ_txt2obj(oid, 1);
+		ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+		X509_EXTENSION *x;
+		ASN1_OCTET_STRING_set(os, ext, (int)ext_len);
+		x = X509_EXTENSION_create_by_OBJ(NULL, o, 0, os);
+		CHECK(x != NULL && X509_add_ext(c, x, -1) == 1);
+		X509_EXTENSION_free(x);
+		ASN1_OCTET_STRING_free(os);
+		ASN1_OBJECT_free(o);
+	}
+	CHECK(X509_sign(c, signer, EVP_sha256()) > 0);
+	return c;
+}
+
+/* A registration of a fresh P-256 credential on https://gen.example: its authData (UP,
+ * AT, signCount 0, zero aaguid, 16-byte credential id) and clientDataJSON. */
+struct gen {
+	EVP_PKEY *cred;
+	uint8_t ad[160], cdh[32];
+	size_t ad_len;
+	char cdj[160];
+};
+
+static const char gen_challenge[] = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
+static const uint8_t gen_cred_id[16] = {0x6c, 0x61, 0x74, 0x63, 0x68, 0x6b, 0x65, 0x79,
+                                        0x2d, 0x67, 0x65, 0x6e, 0x2d, 0x69, 0x64, 0x31};
+
+static void
+gen_init(struct gen *g)
+{
+	uint8_t pt[65];
+	size_t pt_len = 0, n = 0;
+
+	memset(g, 0, sizeof(*g));
+	g->cred = ec_key();
+	CHECK(EVP_PKEY_get_octet_string_param(g->cred, "pub", pt, sizeof(pt), &pt_len) == 1 &&
+	      pt_len == 65);
+	lk_wa_sha256((const uint8_t *)"gen.example", 11, g->ad);
+	n = 32;
+	g->ad[n++] = 0x41; /* UP, AT */
+	n += 4 + 16;       /* signCount 0, aaguid zero */
+	g->ad[n++] = 0;
+	g->ad[n++] = sizeof(gen_cred_id);
+	memcpy(g->ad + n, gen_cred_id, sizeof(gen_cred_id));
+	n += sizeof(gen_cred_id);
+	/* COSE_Key {1: 2 (EC2), 3: -7 (ES256), -1: 1 (P-256), -2: x, -3: y} */
+	memcpy(g->ad + n, "\xa5\x01\x02\x03\x26\x20\x01\x21\x58\x20", 10);
+	memcpy(g->ad + n + 10, pt + 1, 32);
+	memcpy(g->ad + n + 42, "\x22\x58\x20", 3);
+	memcpy(g->ad + n + 45, pt + 33, 32);
+	g->ad_len = n + 77;
+	snprintf(g->cdj, sizeof(g->cdj),
+	         "{\"type\":\"webauthn.create\",\"challenge\":\"%s\",\"origin\":\"https://"
+	         "gen.example\",\"crossOrigin\":false}",
+	         gen_challenge);
+	lk_wa_sha256((const uint8_t *)g->cdj, strlen(g->cdj), g->cdh);
+}
+
+/* key's signature with md over authData || clientDataHash (DER for ECDSA), as an item. */
+static cbor_item_t *
+gen_sig(const struct gen *g, EVP_PKEY *key, const EVP_MD *md)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	uint8_t msg[sizeof(g->ad) + 32], sig[512];
+	size_t n = sizeof(sig);
+
+	memcpy(msg, g->ad, g->ad_len);
+	memcpy(msg + g->ad_len, g->cdh, 32);
+	CHECK(EVP_DigestSignInit(ctx, NULL, md, NULL, key) == 1 &&
+	      EVP_DigestSign(ctx, sig, &n, msg, g->ad_len + 32) == 1);
+	EVP_MD_CTX_free(ctx);
+	return cbor_build_bytestring(sig, n);
+}
+
+/* The case (in the shape of the vector files) of g with format fmt and attStmt stmt
+ * (whose reference it takes), verified at the real clock without anchors. */
+static json_t *
+gen_case(const struct gen *g, const char *fmt, cbor_item_t *stmt)
+{
+	cbor_item_t *ao = cbor_new_definite_map(3);
+	unsigned char *der = NULL;
+	size_t cap = 0, n;
+	char *ao_b64, *cdj_b64, *id_b64;
+	json_t *c;
+
+	cbor_map_add(ao, (struct cbor_pair){.key = cbor_move(cbor_build_string("fmt")),
+	                                    .value = cbor_move(cbor_build_string(fmt))});
+	cbor_map_add(ao, (struct cbor_pair){.key = cbor_move(cbor_build_string("attStmt")),
+	                                    .value = cbor_move(stmt)});
+	cbor_map_add(
+	    ao, (struct cbor_pair){.key = cbor_move(cbor_build_string("authData")),
+	                           .value = cbor_move(cbor_build_bytestring(g->ad, g->ad_len))});
+	n = cbor_serialize_alloc(ao, &der, &cap);
+	ao_b64 = lk_wa_b64u_encode(der, n);
+	cdj_b64 = lk_wa_b64u_encode((const uint8_t *)g->cdj, strlen(g->cdj));
+	id_b64 = lk_wa_b64u_encode(gen_cred_id, sizeof(gen_cred_id));
+	c = json_pack("{s:s+,s:{s:s,s:s,s:s,s:{s:s,s:s}},s:{s:s,s:s,s:s}}", "name", "generated ",
+	              fmt, "response", "id", id_b64, "rawId", id_b64, "type", "public-key",
+	              "response", "clientDataJSON", cdj_b64, "attestationObject", ao_b64,
+	              "expected", "challenge", gen_challenge, "origin", "https://gen.example",
+	              "rpId", "gen.example");
+	CHECK(c != NULL);
+	free(ao_b64);
+	free(cdj_b64);
+	free(id_b64);
+	free(der);
+	cbor_decref(&ao);
+	return c;
+}
+
+/* attStmt {alg, sig, x5c: [leaf]}, taking the references of sig and leaf. */
+static cbor_item_t *
+stmt_new(int64_t alg, cbor_item_t *sig, cbor_item_t *leaf)
+{
+	cbor_item_t *m = cbor_new_definite_map(3), *x5c = cbor_new_definite_array(1);
+	cbor_item_t *a =
+	    alg < 0 ? cbor_build_negint32((uint32_t)(-1 - alg)) : cbor_build_uint32((uint32_t)alg);
+
+	cbor_array_push(x5c, cbor_move(leaf));
+	cbor_map_add(m, (struct cbor_pair){.key = cbor_move(cbor_build_string("alg")),
+	                                   .value = cbor_move(a)});
+	cbor_map_add(m, (struct cbor_pair){.key = cbor_move(cbor_build_string("sig")),
+	                                   .value = cbor_move(sig)});
+	cbor_map_add(m, (struct cbor_pair){.key = cbor_move(cbor_build_string("x5c")),
+	                                   .value = cbor_move(x5c)});
+	return m;
+}
+
+/* Appends DER tag (tag_len bytes), a length under 256 and v[n] at out; returns its size. */
+static size_t
+der_put(uint8_t *out, const char *tag, size_t tag_len, const uint8_t *v, size_t n)
+{
+	size_t k = tag_len;
+
+	CHECK(n < 256);
+	memcpy(out, tag, tag_len);
+	if (n >= 128) {
+		out[k++] = 0x81;
+	}
+	out[k++] = (uint8_t)n;
+	memcpy(out + k, v, n);
+	return k + n;
+}
+
+struct keydesc {
+	const uint8_t *challenge; /* attestationChallenge (32 bytes) */
+	int all_applications;     /* [600] in softwareEnforced */
+	uint8_t origin, purpose;  /* teeEnforced [702] origin, [1] purpose */
+};
+
+/* An Android Keystore KeyDescription (attestation version 3) into out; its length. */
+static size_t
+keydesc_der(uint8_t *out, const struct keydesc *d)
+{
+	uint8_t body[256], sw[16], tee[32], set[8];
+	const uint8_t purpose[3] = {0x02, 0x01, d->purpose}, origin[3] = {0x02, 0x01, d->origin};
+	size_t n = 0, sw_n = 0, tee_n = 0;
+
+	if (d->all_applications) {
+		sw_n += der_put(sw, "\xbf\x84\x58", 3, (const uint8_t *)"\x05\x00", 2);
+	}
+	tee_n += der_put(tee, "\xa1", 1, set, der_put(set, "\x31", 1, purpose, 3));
+	tee_n += der_put(tee + tee_n, "\xbf\x85\x3e", 3, origin, 3);
+	/* attestationVersion 3, TEE, keymasterVersion 4, TEE */
+	memcpy(body, "\x02\x01\x03\x0a\x01\x01\x02\x01\x04\x0a\x01\x01", 12);
+	n = 12;
+	n += der_put(body + n, "\x04", 1, d->challenge, 32);
+	n += der_put(body + n, "\x04", 1, NULL, 0); /* uniqueId */
+	n += der_put(body + n, "\x30", 1, sw, sw_n);
+	n += der_put(body + n, "\x30", 1, tee, tee_n);
+	return der_put(out, "\x30", 1, body, n);
+}
+
+/* A generated android-key registration: the credential key's self-signed certificate
+ * with key description d, and its ES256 signature. */
+static json_t *
+android_key_case(const struct gen *g, const struct keydesc *d)
+{
+	uint8_t kd[256];
+	size_t kd_len = keydesc_der(kd, d);
+	X509_NAME *n = dn("latchkey generated android key");
+	X509 *leaf = make_cert(g->cred, n, NULL, g->cred, "1.3.6.1.4.1.11129.2.1.17", kd, kd_len);
+	json_t *c =
+	    gen_case(g, "android-key",
+	             stmt_new(LK_WA_ALG_ES256, gen_sig(g, g->cred, EVP_sha256()), cert_item(leaf)));
+
+	X509_free(leaf);
+	X509_NAME_free(n);
+	return c;
+}
+
+/* android-key key description: a generated registration whose description is right is
+ * accepted; one thing wrong in it is refused by the check for that thing. */
+static void
+test_android_key_description(void)
+{
+	static const uint8_t other[32] = {1};
+	struct gen g;
+	struct keydesc ok, d;
+	struct lk_wa_error e;
+	json_t *c;
+
+	gen_init(&g);
+	ok = (struct keydesc){.challenge = g.cdh, .origin = 0, .purpose = 2};
+	c = android_key_case(&g, &ok);
+	CHECK_EQ_INT(verify_case(c, NULL, 0, &e), LK_OK);
+	json_decref(c);
+
+	d = ok;
+	d.challenge = other;
+	c = android_key_case(&g, &d);
+	REFUSED(c, NULL, 0, LK_E_VERIFY, "android-key: attestationChallenge is not clientDataHash");
+	json_decref(c);
+
+	d = ok;
+	d.all_applications = 1;
+	c = android_key_case(&g, &d);
+	REFUSED(c, NULL, 0, LK_E_VERIFY, "android-key: allApplications is present");
+	json_decref(c);
+
+	d = ok;
+	d.origin = 3; /* KM_ORIGIN_IMPORTED */
+	c = android_key_case(&g, &d);
+	REFUSED(c, NULL, 0, LK_E_VERIFY, "android-key: origin is not KM_ORIGIN_GENERATED");
+	json_decref(c);
+
+	d = ok;
+	d.purpose = 3; /* KM_PURPOSE_VERIFY */
+	c = android_key_case(&g, &d);
+	REFUSED(c, NULL, 0, LK_E_VERIFY, "android-key: purpose lacks KM_PURPOSE_SIGN");
+	json_decref(c);
+	EVP_PKEY_free(g.cred);
+}
+
+/* The unanchored chain: a real packed leaf (W3C, verified without its anchor) with a
+ * certificate after it that did not issue it: an unrelated CA, and one that carries the
+ * leaf's issuer name but another key. The packed signature does not cover x5c. */
+static void
+test_chain_unanchored(void)
+{
+	json_t *c = load_case("w3c-packed-es256-packed-es256");
+	cbor_item_t *ao = ao_decode(c), *leaf_der = cbor_array_get(map_get(stmt_of(ao), "x5c"), 0);
+	const unsigned char *q = cbor_bytestring_handle(leaf_der);
+	X509 *leaf = d2i_X509(NULL, &q, (long)cbor_bytestring_length(leaf_der));
+	EVP_PKEY *k = ec_key();
+	X509_NAME *n = dn("latchkey unrelated CA");
+	X509 *certs[2];
+	struct lk_wa_error e;
+	int i;
+
+	CHECK(leaf != NULL);
+	CHECK_EQ_INT(verify_case(c, NULL, 0, &e), LK_OK);
+	certs[0] = make_cert(k, n, NULL, k, NULL, NULL, 0);
+	certs[1] = make_cert(k, X509_get_issuer_name(leaf), NULL, k, NULL, NULL, 0);
+	for (i = 0; i < 2; i++) {
+		cbor_item_t *mut = cbor_copy(ao), *der = cert_item(certs[i]);
+		x5c_append(mut, cbor_bytestring_handle(der), cbor_bytestring_length(der));
+		REFUSED(c, mut, 0, LK_E_VERIFY,
+		        "packed: certificate chain: certificate 0 not signed by 1");
+		cbor_decref(&der);
+		cbor_decref(&mut);
+		X509_free(certs[i]);
+	}
+	X509_NAME_free(n);
+	EVP_PKEY_free(k);
+	X509_free(leaf);
+	cbor_decref(&leaf_der);
+	cbor_decref(&ao);
+	json_decref(c);
+}
+
+/* The same check on a generated packed chain whose CA key did sign the leaf: the CA
+ * certificate as issued is accepted after the leaf, the same key under another subject
+ * name is not (the leaf names its issuer). */
+static void
+test_chain_issuer_name(void)
+{
+	EVP_PKEY *ca_key = ec_key(), *leaf_key = ec_key();
+	X509_NAME *ca_dn = dn("latchkey generated CA"), *other_dn = dn("latchkey renamed CA");
+	X509_NAME *leaf_dn = dn("latchkey generated packed");
+	X509 *leaf = make_cert(leaf_key, leaf_dn, ca_dn, ca_key, NULL, NULL, 0);
+	X509 *ca = make_cert(ca_key, ca_dn, NULL, ca_key, NULL, NULL, 0);
+	X509 *renamed = make_cert(ca_key, other_dn, NULL, ca_key, NULL, NULL, 0);
+	struct lk_wa_error e;
+	struct gen g;
+	json_t *c;
+	cbor_item_t *ao, *mut, *der;
+
+	gen_init(&g);
+	c = gen_case(
+	    &g, "packed",
+	    stmt_new(LK_WA_ALG_ES256, gen_sig(&g, leaf_key, EVP_sha256()), cert_item(leaf)));
+	ao = ao_decode(c);
+	mut = cbor_copy(ao);
+	der = cert_item(ca);
+	x5c_append(mut, cbor_bytestring_handle(der), cbor_bytestring_length(der));
+	CHECK_EQ_INT(verify_case(c, mut, 0, &e), LK_OK);
+	cbor_decref(&der);
+	cbor_decref(&mut);
+	der = cert_item(renamed);
+	x5c_append(ao, cbor_bytestring_handle(der), cbor_bytestring_length(der));
+	REFUSED(c, ao, 0, LK_E_VERIFY, "packed: certificate chain: certificate 0 not signed by 1");
+	cbor_decref(&der);
+	cbor_decref(&ao);
+	json_decref(c);
+	X509_free(renamed);
+	X509_free(ca);
+	X509_free(leaf);
+	X509_NAME_free(leaf_dn);
+	X509_NAME_free(other_dn);
+	X509_NAME_free(ca_dn);
+	EVP_PKEY_free(leaf_key);
+	EVP_PKEY_free(ca_key);
+	EVP_PKEY_free(g.cred);
+}
+
+/* packed with alg RS1 (-65535): a generated RSA attestation certificate that meets the
+ * packed requirements signs with RS256, which verifies, and with RS1 (SHA-1), which is
+ * refused for being RS1 although the signature is good. */
+static void
+test_packed_rs1(void)
+{
+	EVP_PKEY *rsa = EVP_RSA_gen(2048);
+	X509_NAME *n = dn("latchkey generated packed");
+	X509 *leaf;
+	struct lk_wa_error e;
+	struct gen g;
+	json_t *c;
+
+	CHECK(rsa != NULL);
+	gen_init(&g);
+	leaf = make_cert(rsa, n, NULL, rsa, NULL, NULL, 0);
+	c = gen_case(&g, "packed",
+	             stmt_new(LK_WA_ALG_RS256, gen_sig(&g, rsa, EVP_sha256()), cert_item(leaf)));
+	CHECK_EQ_INT(verify_case(c, NULL, 0, &e), LK_OK);
+	json_decref(c);
+	c = gen_case(&g, "packed",
+	             stmt_new(LK_WA_ALG_RS1, gen_sig(&g, rsa, EVP_sha1()), cert_item(leaf)));
+	REFUSED(c, NULL, 0, LK_E_UNSUPPORTED, "packed: RS1 is only accepted from a TPM");
+	json_decref(c);
+	X509_free(leaf);
+	X509_NAME_free(n);
+	EVP_PKEY_free(rsa);
+	EVP_PKEY_free(g.cred);
+}
+
 int
 main(void)
 {
@@ -687,5 +1076,9 @@ main(void)
 	RUN(test_android_key_sig);
 	RUN(test_safetynet);
 	RUN(test_fido_u2f_two_certs);
+	RUN(test_android_key_description);
+	RUN(test_chain_unanchored);
+	RUN(test_chain_issuer_name);
+	RUN(test_packed_rs1);
 	return check_done("test_webauthn_attest");
 }
