@@ -75,6 +75,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				att.cred = &key;
 				memcpy(att.client_hash, data, 32);
 				(void)fmts[i].fn(&att, &err);
+				json_decref(att.trust_path);
 			}
 		}
 		lk_wa_cose_clear(&key);

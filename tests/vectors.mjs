@@ -136,6 +136,14 @@ function check(kind, name, c, r) {
     return ['fail', `expected success, got exit ${r.code}${r.sig ? ' ' + r.sig : ''}: ${r.out.trim()} ${r.err.trim()}`];
   }
   if (policy) return [tag];
+  if (kind === 'registration') {
+    // the trust path: x5c subjects, anchored only when the case's anchors were given
+    const x5c = c.attestationTrust === 'checked' || c.attestationTrust === 'not-checked';
+    if (!Array.isArray(json.trustPath) || (json.trustPath.length > 0) !== x5c ||
+        json.anchored !== (c.attestationTrust === 'checked')) {
+      return ['fail', `trust path: anchored ${json.anchored}, ${JSON.stringify(json.trustPath)} for ${c.attestationTrust}`];
+    }
+  }
   for (const [k, v] of Object.entries(c.result || {})) {
     const got = k === 'credentialPublicKey' ? json.publicKey : json[k];
     if (JSON.stringify(got) !== JSON.stringify(v)) {

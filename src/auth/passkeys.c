@@ -67,13 +67,6 @@ wa_config(const struct lk_app *app, int64_t now, int registration, const char *o
 	c->n_anchors = (size_t)app->cfg.n_anchors;
 }
 
-/* 1 for an attestation whose certificate chain the verifier checked (basic, attca). */
-static int
-attested(const char *type)
-{
-	return type && (strcmp(type, "basic") == 0 || strcmp(type, "attca") == 0);
-}
-
 static int
 fail(struct lk_wa_error *err, const char *check, const char *detail)
 {
@@ -543,8 +536,7 @@ lk_passkey_register_verify(struct lk_app *app, const struct lk_session *s, const
 	             json_pack("{s:s, s:s}", "passkeyId", id, "name", pname));
 	/* The event's detail is the contract's; what the attestation proved goes to the log. */
 	fprintf(stderr, "passkey.attestation fmt=%s type=%s anchored=%d\n", reg.fmt,
-	        reg.attestation ? reg.attestation : "none",
-	        app->cfg.n_anchors > 0 && attested(reg.attestation));
+	        reg.attestation ? reg.attestation : "none", reg.anchored);
 	notify(app, s->user_id, "passkey-added", "A passkey was added to your account.", cl, now);
 	rc = passkey_get(app, s->user_id, id, passkey);
 out:

@@ -304,11 +304,12 @@ run_registration(const struct lk_wa_config *cfg, const struct opts *o, json_t *r
 		lk_wa_registration_clear(&reg);
 		return 1;
 	}
-	rc = print_json(json_pack("{s:s,s:s,s:i,s:s,s:s,s:I,s:b,s:b,s:b,s:O,s:s}", "credentialId",
-	                          cid, "publicKey", pk, "alg", reg.alg, "fmt", reg.fmt, "aaguid",
-	                          aaguid, "signCount", (json_int_t)reg.sign_count, "userVerified",
-	                          reg.uv, "backupEligible", reg.be, "backupState", reg.bs,
-	                          "transports", reg.transports, "attestation", reg.attestation));
+	rc = print_json(json_pack(
+	    "{s:s,s:s,s:i,s:s,s:s,s:I,s:b,s:b,s:b,s:O,s:s,s:b,s:O}", "credentialId", cid,
+	    "publicKey", pk, "alg", reg.alg, "fmt", reg.fmt, "aaguid", aaguid, "signCount",
+	    (json_int_t)reg.sign_count, "userVerified", reg.uv, "backupEligible", reg.be,
+	    "backupState", reg.bs, "transports", reg.transports, "attestation", reg.attestation,
+	    "anchored", reg.anchored, "trustPath", reg.trust_path));
 	free(cid);
 	free(pk);
 	lk_wa_registration_clear(&reg);

@@ -229,9 +229,9 @@ chain_internal(const struct lk_wa_config *cfg, const char *fmt, STACK_OF(X509) *
 	return LK_OK;
 }
 
-int
-lk_wa_x5c_verify(const struct lk_wa_config *cfg, const char *fmt, STACK_OF(X509) * chain,
-                 struct lk_wa_error *err)
+static int
+chain_verify(const struct lk_wa_config *cfg, const char *fmt, STACK_OF(X509) * chain,
+             struct lk_wa_error *err)
 {
 	X509_STORE *store = NULL;
 	X509_STORE_CTX *ctx = NULL;
@@ -281,6 +281,45 @@ out:
 	sk_X509_free(untrusted);
 	X509_STORE_free(store);
 	ERR_clear_error();
+	return rc;
+}
+
+/* The verified chain as the attestation's trust path: each certificate's subject, leaf
+ * first, for the caller to show or log. */
+static int
+record_path(struct lk_wa_att *a, STACK_OF(X509) * chain)
+{
+	json_t *path = json_array();
+	char line[256];
+	int i;
+
+	if (path == NULL) {
+		return LK_E_NOMEM;
+	}
+	for (i = 0; i < sk_X509_num(chain); i++) {
+		line[0] = '\0';
+		X509_NAME_oneline(X509_get_subject_name(sk_X509_value(chain, i)), line,
+		                  (int)sizeof(line));
+		if (json_array_append_new(path, json_string(line)) != 0) {
+			json_decref(path);
+			return LK_E_NOMEM;
+		}
+	}
+	json_decref(a->trust_path);
+	a->trust_path = path;
+	a->anchored = a->cfg->n_anchors > 0;
+	return LK_OK;
+}
+
+int
+lk_wa_x5c_verify(struct lk_wa_att *a, const char *fmt, STACK_OF(X509) * chain,
+                 struct lk_wa_error *err)
+{
+	int rc = chain_verify(a->cfg, fmt, chain, err);
+
+	if (rc == LK_OK && (rc = record_path(a, chain)) != LK_OK) {
+		rc = lk_wa_fail(err, rc, ATT, "%s: out of memory", fmt);
+	}
 	return rc;
 }
 
@@ -417,7 +456,7 @@ lk_wa_att_packed(struct lk_wa_att *a, struct lk_wa_error *err)
 			rc = lk_wa_fail(err, LK_E_VERIFY, ATT, "packed: certificate is a CA");
 			goto out;
 		}
-		if ((rc = lk_wa_x5c_verify(a->cfg, "packed", chain, err)) != LK_OK) {
+		if ((rc = lk_wa_x5c_verify(a, "packed", chain, err)) != LK_OK) {
 			goto out;
 		}
 		a->type = "basic";
@@ -504,7 +543,7 @@ lk_wa_att_fido_u2f(struct lk_wa_att *a, struct lk_wa_error *err)
 		rc = lk_wa_fail(err, LK_E_VERIFY, ATT, "fido-u2f: signature does not verify");
 		goto out;
 	}
-	if ((rc = lk_wa_x5c_verify(a->cfg, "fido-u2f", chain, err)) != LK_OK) {
+	if ((rc = lk_wa_x5c_verify(a, "fido-u2f", chain, err)) != LK_OK) {
 		goto out;
 	}
 	a->type = "basic";
@@ -578,7 +617,7 @@ lk_wa_att_apple(struct lk_wa_att *a, struct lk_wa_error *err)
 		                "apple: credential key differs from the certificate key");
 		goto out;
 	}
-	if ((rc = lk_wa_x5c_verify(a->cfg, "apple", chain, err)) != LK_OK) {
+	if ((rc = lk_wa_x5c_verify(a, "apple", chain, err)) != LK_OK) {
 		goto out;
 	}
 	a->type = "anonca";

@@ -21,7 +21,9 @@ struct lk_wa_att {
 	const struct lk_wa_authdata *ad;
 	const struct lk_wa_cose_key *cred; /* the credential public key */
 	uint8_t client_hash[32];
-	const char *type; /* out: "none", "self", "basic", "attca", "anonca" */
+	const char *type;   /* out: "none", "self", "basic", "attca", "anonca" */
+	int anchored;       /* out: the x5c chain was verified to one of cfg's anchors */
+	json_t *trust_path; /* out, owned: the x5c subjects, leaf first (NULL without x5c) */
 };
 
 /* Each verifies one format's statement (§8.x verification procedure), including the
@@ -40,10 +42,11 @@ int lk_wa_att_android_safetynet(struct lk_wa_att *a, struct lk_wa_error *err);
  * LK_OK or LK_E_MALFORMED/LK_E_NOMEM with err filled. */
 int lk_wa_x5c_load(const char *fmt, const struct lk_wa_cbor *x5c, STACK_OF(X509) * *out,
                    struct lk_wa_error *err);
-/* Verifies the chain (leaf first) at cfg->now_ms: to one of cfg's anchors when there are
- * any, else its internal signatures and validity with its last certificate as the top.
- * LK_OK, LK_E_VERIFY or LK_E_EXPIRED with err filled. */
-int lk_wa_x5c_verify(const struct lk_wa_config *cfg, const char *fmt, STACK_OF(X509) * chain,
+/* Verifies the chain (leaf first) at a->cfg->now_ms: to one of the config's anchors when
+ * there are any, else its internal signatures and validity with its last certificate as
+ * the top. On success records it as a's trust path (and a->anchored). LK_OK, LK_E_VERIFY,
+ * LK_E_EXPIRED or LK_E_NOMEM with err filled. */
+int lk_wa_x5c_verify(struct lk_wa_att *a, const char *fmt, STACK_OF(X509) * chain,
                      struct lk_wa_error *err);
 /* The DER contents of the extension with dotted OID oid of cert: 1 found (*p,*n borrowed),
  * 0 absent, -1 present more than once. */

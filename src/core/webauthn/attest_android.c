@@ -227,7 +227,7 @@ lk_wa_att_android_key(struct lk_wa_att *a, struct lk_wa_error *err)
 		goto out;
 	}
 	/* SPEC webauthn-3 8.4 step 5: trust path */
-	if ((rc = lk_wa_x5c_verify(a->cfg, "android-key", chain, err)) != LK_OK) {
+	if ((rc = lk_wa_x5c_verify(a, "android-key", chain, err)) != LK_OK) {
 		goto out;
 	}
 	a->type = "basic";
@@ -429,7 +429,7 @@ lk_wa_att_android_safetynet(struct lk_wa_att *a, struct lk_wa_error *err)
 		                "android-safetynet: timestampMs outside the last minute");
 		goto out;
 	}
-	if ((rc = lk_wa_x5c_verify(a->cfg, "android-safetynet", chain, err)) != LK_OK) {
+	if ((rc = lk_wa_x5c_verify(a, "android-safetynet", chain, err)) != LK_OK) {
 		goto out;
 	}
 	a->type = "basic";

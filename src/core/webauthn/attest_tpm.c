@@ -287,7 +287,7 @@ lk_wa_att_tpm(struct lk_wa_att *a, struct lk_wa_error *err)
 		rc = lk_wa_fail(err, LK_E_VERIFY, ATT, "tpm: %s", why);
 		goto out;
 	}
-	if ((rc = lk_wa_x5c_verify(a->cfg, "tpm", chain, err)) != LK_OK) {
+	if ((rc = lk_wa_x5c_verify(a, "tpm", chain, err)) != LK_OK) {
 		goto out;
 	}
 	a->type = "attca";

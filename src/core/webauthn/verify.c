@@ -130,6 +130,7 @@ lk_wa_registration_clear(struct lk_wa_registration *r)
 	free(r->credential_id);
 	free(r->public_key);
 	json_decref(r->transports);
+	json_decref(r->trust_path);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -372,11 +373,19 @@ lk_wa_verify_registration(const struct lk_wa_config *cfg, const json_t *response
 	out->be = !!(ad.flags & LK_WA_FLAG_BE);
 	out->bs = !!(ad.flags & LK_WA_FLAG_BS);
 	out->attestation = att.type;
+	out->anchored = att.anchored;
+	out->trust_path = att.trust_path ? att.trust_path : json_array();
+	att.trust_path = NULL;
+	if (out->trust_path == NULL) {
+		rc = LK_E_NOMEM;
+		goto out;
+	}
 	rc = LK_OK;
 out:
 	if (rc != LK_OK && out != NULL) {
 		lk_wa_registration_clear(out);
 	}
+	json_decref(att.trust_path);
 	lk_wa_cose_clear(&key);
 	lk_wa_cbor_free(obj);
 	free(raw);

@@ -63,6 +63,8 @@ struct lk_wa_registration {
 	int uv, be, bs;
 	json_t *transports;      /* array of strings from response.transports ([] if absent) */
 	const char *attestation; /* "none", "self", "basic", "attca" or "anonca" (static) */
+	int anchored;            /* the x5c chain was verified to one of the config's anchors */
+	json_t *trust_path;      /* the x5c subjects, leaf first ([] without x5c) */
 };
 
 /* What a successful assertion yields. */
