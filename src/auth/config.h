@@ -43,7 +43,7 @@ struct lk_config {
 	int n_anchors;
 	/* Rate limits (0 disables one). */
 	int rate_login_account, rate_login_ip, rate_2fa_session, rate_2fa_account;
-	int rate_mail_email, rate_mail_ip, rate_passkey_ip, rate_signup_ip;
+	int rate_mail_email, rate_mail_ip, rate_mail_global, rate_passkey_ip, rate_signup_ip;
 };
 
 #endif

@@ -161,6 +161,18 @@ lk_rate_mail_admit(struct lk_app *app, const char *prefix, const char *ip, const
 		/* a flood keeps the address quiet: requests past the budget still count */
 		rc = lk_rate_hit(app, bucket, now);
 		*within = 0;
+		return rc;
+	}
+	if (rc != LK_OK) {
+		return rc;
+	}
+	/* SECURITY-PROBES P-123: many addresses from many clients still send at most this
+	 * many an hour, so the server is no mail cannon and the outbox stays bounded */
+	snprintf(bucket, sizeof(bucket), "%s-all", prefix);
+	rc = lk_rate_take(app, bucket, app->cfg.rate_mail_global, hour, now, &slot, &wait);
+	if (rc == LK_E_LOCKED) {
+		*within = 0;
+		rc = LK_OK;
 	}
 	return rc;
 }

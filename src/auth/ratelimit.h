@@ -27,10 +27,12 @@ int lk_rate_hit(struct lk_app *app, const char *bucket, int64_t now);
 int lk_rate_count(struct lk_app *app, const char *bucket, int64_t window_ms, int64_t now,
                   int64_t *count);
 
-/* The two budgets of a request that may send email (magic links, account recovery; API.md
+/* The budgets of a request that may send email (magic links, account recovery; API.md
  * "Rate limits"): past the address limit LK_E_LOCKED with *retry_s set (not counted);
  * then the per-email budget, which counts every accepted request, account or not, and
- * past which *within is 0 (answer as usual, send nothing). prefix keeps each feature's
+ * past which *within is 0 (answer as usual, send nothing); then, for a request within it,
+ * the feature's budget for all emails together (cfg.rate_mail_global an hour), past which
+ * *within is 0 too. prefix keeps each feature's
  * budgets apart ("magic", "recovery"); email is normalised. */
 int lk_rate_mail_admit(struct lk_app *app, const char *prefix, const char *ip, const char *email,
                        int64_t now, int *within, int64_t *retry_s);

@@ -72,6 +72,7 @@ static const struct opt opts[] = {
     I("rate-2fa-account", rate_2fa_account, 0, 1000000),
     I("rate-mail-email", rate_mail_email, 0, 1000000),
     I("rate-mail-ip", rate_mail_ip, 0, 1000000),
+    I("rate-mail-global", rate_mail_global, 0, 1000000),
     I("rate-passkey-ip", rate_passkey_ip, 0, 1000000),
     I("rate-signup-ip", rate_signup_ip, 0, 1000000),
 };
@@ -213,6 +214,7 @@ defaults(struct lk_config *cfg)
 	cfg->rate_2fa_account = 10;
 	cfg->rate_mail_email = 5;
 	cfg->rate_mail_ip = 30;
+	cfg->rate_mail_global = 1000;
 	cfg->rate_passkey_ip = 300;
 	cfg->rate_signup_ip = 20;
 	snprintf(listen_raw, sizeof(listen_raw), "127.0.0.1:8080");

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { startServer } from "../lib/server.mjs";
+import { assertNoMail, waitForMail } from "../lib/mail.mjs";
 import { login, runLatchkey, signup, uniqueEmail } from "../lib/api-util.mjs";
 
 function assertLimited(res, maxSeconds) {
@@ -136,6 +137,28 @@ describe("rate limits", { concurrency: true }, () => {
 			const acct = await signup(s.client());
 			for (let i = 0; i < 12; i++) assert.equal((await login(s.client(), acct.email, `wrong-${i}-password`)).status, 401);
 			assert.equal((await login(s.client(), acct.email, acct.password)).status, 200);
+		}));
+});
+
+describe("mail for all addresses together (SECURITY-PROBES P-123)", () => {
+	test("past --rate-mail-global an hour: still 202, nothing sent; unknown addresses count; each feature apart", () =>
+		withServer(["--rate-mail-global", "3", "--rate-mail-ip", "0", "--rate-signup-ip", "0"], async (s) => {
+			const accts = [];
+			for (let i = 0; i < 3; i++) accts.push(await signup(s.client()));
+			const ask = (path, email) => s.client().post(path, { email });
+			for (const a of accts.slice(0, 2)) {
+				assert.equal((await ask("/auth/magic-link", a.email)).status, 202);
+				await waitForMail(s.mailDir, { to: a.email, purpose: "magic-link" });
+			}
+			const unknown = await ask("/auth/magic-link", uniqueEmail());
+			assert.equal(unknown.status, 202, "an unknown address takes the third");
+			const capped = await ask("/auth/magic-link", accts[2].email);
+			assert.equal(capped.status, 202, capped.text);
+			assert.deepEqual(capped.json, { status: "sent" });
+			await assertNoMail(s.mailDir, { to: accts[2].email, purpose: "magic-link" });
+			// recovery has its own budget
+			assert.equal((await ask("/auth/recovery", accts[2].email)).status, 202);
+			await waitForMail(s.mailDir, { to: accts[2].email, purpose: "recovery" });
 		}));
 });
 
