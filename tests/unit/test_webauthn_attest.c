@@ -500,80 +500,74 @@ static const char *const tpm_cases[] = {
 };
 #define N_TPM (sizeof(tpm_cases) / sizeof(tpm_cases[0]))
 
-/* A signCount that is not the one the TPM certified: authData changes, clientDataHash and
- * certInfo do not, so certInfo.extraData (the hash of authData || clientDataHash) no longer
- * matches and nothing else does. */
+/* Runs mutate on each TPM case's decoded attestationObject (it checks the refusal). */
 static void
-test_tpm_extra_data(void)
+each_tpm(void (*mutate)(const json_t *c, cbor_item_t *ao))
 {
-	size_t i, n;
+	size_t i;
 
 	for (i = 0; i < N_TPM; i++) {
 		json_t *c = load_case(tpm_cases[i]);
 		cbor_item_t *ao = ao_decode(c);
-		uint8_t *ad = map_bytes(ao, "authData", &n);
 
-		CHECK(n > 37);
-		ad[36] ^= 0x01; /* rpIdHash (32), flags (1), signCount (4, big-endian) */
-		REFUSED(c, ao, 1, LK_E_VERIFY, "tpm: certInfo extraData");
+		mutate(c, ao);
 		cbor_decref(&ao);
 		json_decref(c);
 	}
+}
+
+/* A signCount that is not the one the TPM certified: authData changes, clientDataHash and
+ * certInfo do not, so certInfo.extraData (the hash of authData || clientDataHash) no longer
+ * matches and nothing else does. */
+static void
+other_sign_count(const json_t *c, cbor_item_t *ao)
+{
+	size_t n;
+	uint8_t *ad = map_bytes(ao, "authData", &n);
+
+	CHECK(n > 37);
+	ad[36] ^= 0x01; /* rpIdHash (32), flags (1), signCount (4, big-endian) */
+	REFUSED(c, ao, 1, LK_E_VERIFY, "tpm: certInfo extraData");
 }
 
 /* One bit of pubArea.objectAttributes (fixedTPM) flipped: the key is still the credential
  * key, but certInfo.attested.name is the hash of the pubArea the TPM certified. */
 static void
-test_tpm_attested_name(void)
+other_attributes(const json_t *c, cbor_item_t *ao)
 {
-	size_t i, n;
+	size_t n;
+	uint8_t *pa = map_bytes(stmt_of(ao), "pubArea", &n);
 
-	for (i = 0; i < N_TPM; i++) {
-		json_t *c = load_case(tpm_cases[i]);
-		cbor_item_t *ao = ao_decode(c);
-		uint8_t *pa = map_bytes(stmt_of(ao), "pubArea", &n);
-
-		CHECK(n > 8);
-		pa[7] ^= 0x02; /* type (2), nameAlg (2), objectAttributes (4, big-endian) */
-		REFUSED(c, ao, 1, LK_E_VERIFY, "tpm: certInfo attested name is not pubArea's");
-		cbor_decref(&ao);
-		json_decref(c);
-	}
+	CHECK(n > 8);
+	pa[7] ^= 0x02; /* type (2), nameAlg (2), objectAttributes (4, big-endian) */
+	REFUSED(c, ao, 1, LK_E_VERIFY, "tpm: certInfo attested name is not pubArea's");
 }
 
 /* pubArea and certInfo cut at every length, and with a byte appended: malformed, by the
  * parser of each structure (not by a later comparison). */
 static void
-test_tpm_truncated(void)
+cut_everywhere(const json_t *c, cbor_item_t *ao)
 {
 	static const struct {
 		const char *member, *want;
 	} parts[] = {{"pubArea", "tpm: pubArea malformed"},
 	             {"certInfo", "tpm: certInfo malformed"}};
-	size_t i, k, len, n;
+	size_t k, len, n;
 
-	for (i = 0; i < N_TPM; i++) {
-		json_t *c = load_case(tpm_cases[i]);
-		cbor_item_t *ao = ao_decode(c);
-
-		for (k = 0; k < 2; k++) {
-			uint8_t *p = map_bytes(stmt_of(ao), parts[k].member, &n), *whole;
-			whole = malloc(n + 1);
-			memcpy(whole, p, n);
-			whole[n] = 0;
-			for (len = 0; len <= n + 1; len++) {
-				if (len == n) {
-					continue;
-				}
-				map_set(stmt_of(ao), parts[k].member,
-				        cbor_build_bytestring(whole, len));
-				REFUSED(c, ao, 1, LK_E_MALFORMED, parts[k].want);
+	for (k = 0; k < 2; k++) {
+		uint8_t *p = map_bytes(stmt_of(ao), parts[k].member, &n), *whole;
+		whole = malloc(n + 1);
+		memcpy(whole, p, n);
+		whole[n] = 0;
+		for (len = 0; len <= n + 1; len++) {
+			if (len == n) {
+				continue;
 			}
-			map_set(stmt_of(ao), parts[k].member, cbor_build_bytestring(whole, n));
-			free(whole);
+			map_set(stmt_of(ao), parts[k].member, cbor_build_bytestring(whole, len));
+			REFUSED(c, ao, 1, LK_E_MALFORMED, parts[k].want);
 		}
-		cbor_decref(&ao);
-		json_decref(c);
+		map_set(stmt_of(ao), parts[k].member, cbor_build_bytestring(whole, n));
+		free(whole);
 	}
 }
 
@@ -581,24 +575,41 @@ test_tpm_truncated(void)
  * over certInfo (which they also break), so the refusal names them; with either check
  * gone the signature check refuses instead and the test fails. */
 static void
+other_magic_and_type(const json_t *c, cbor_item_t *ao)
+{
+	size_t n;
+	uint8_t *ci = map_bytes(stmt_of(ao), "certInfo", &n);
+
+	CHECK(n > 6);
+	ci[3] ^= 0x01; /* magic (4): TPM_GENERATED_VALUE */
+	REFUSED(c, ao, 1, LK_E_VERIFY, "tpm: certInfo magic");
+	ci[3] ^= 0x01;
+	ci[5] ^= 0x01; /* type (2): TPM_ST_ATTEST_CERTIFY */
+	REFUSED(c, ao, 1, LK_E_VERIFY, "tpm: certInfo type");
+}
+
+static void
+test_tpm_extra_data(void)
+{
+	each_tpm(other_sign_count);
+}
+
+static void
+test_tpm_attested_name(void)
+{
+	each_tpm(other_attributes);
+}
+
+static void
+test_tpm_truncated(void)
+{
+	each_tpm(cut_everywhere);
+}
+
+static void
 test_tpm_magic_and_type(void)
 {
-	size_t i, n;
-
-	for (i = 0; i < N_TPM; i++) {
-		json_t *c = load_case(tpm_cases[i]);
-		cbor_item_t *ao = ao_decode(c);
-		uint8_t *ci = map_bytes(stmt_of(ao), "certInfo", &n);
-
-		CHECK(n > 6);
-		ci[3] ^= 0x01; /* magic (4): TPM_GENERATED_VALUE */
-		REFUSED(c, ao, 1, LK_E_VERIFY, "tpm: certInfo magic");
-		ci[3] ^= 0x01;
-		ci[5] ^= 0x01; /* type (2): TPM_ST_ATTEST_CERTIFY */
-		REFUSED(c, ao, 1, LK_E_VERIFY, "tpm: certInfo type");
-		cbor_decref(&ao);
-		json_decref(c);
-	}
+	each_tpm(other_magic_and_type);
 }
 
 /* android-key: attStmt.sig with its last byte changed. */
