@@ -58,7 +58,16 @@ conn_close(struct lk_conn *link)
 static int
 pragma(sqlite3 *db, const char *sql)
 {
-	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	int rc, waited = 0;
+
+	/* Switching a new file to WAL needs an exclusive lock, and SQLite answers BUSY at once,
+	 * without the busy handler, when waiting could deadlock: instances opening a fresh
+	 * file together retry here for up to the busy timeout. */
+	while ((rc = sqlite3_exec(db, sql, NULL, NULL, NULL)) != SQLITE_OK &&
+	       (rc & 0xff) == SQLITE_BUSY && waited < BUSY_TIMEOUT_MS) {
+		sqlite3_sleep(10);
+		waited += 10;
+	}
 	if (rc != SQLITE_OK) {
 		lk_store_log("sqlite", "pragma", sqlite3_errmsg(db));
 		return LK_E_STORAGE;
