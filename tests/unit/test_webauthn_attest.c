@@ -867,7 +867,9 @@ der_put(uint8_t *out, const char *tag, size_t tag_len, const uint8_t *v, size_t 
 		out[k++] = 0x81;
 	}
 	out[k++] = (uint8_t)n;
-	memcpy(out + k, v, n);
+	if (n > 0) {
+		memcpy(out + k, v, n); /* v may be NULL for an empty value */
+	}
 	return k + n;
 }
 
