@@ -42,15 +42,22 @@ lk_lockdown_apply(struct lk_app *app, const char *token, const struct lk_client 
 		return LK_BAD_TOKEN;
 	}
 	lk_token_hash(token, strlen(token), hash);
+	/* One transaction: the token is spent only together with everything it does, so a
+	 * storage failure part way leaves the link usable for a retry, never a spent link
+	 * beside an account half locked. */
+	if (lk_db_begin(app->store) != LK_OK) {
+		return LK_FAILED_INTERNAL;
+	}
 	/* SPEC single use: one conditional update decides. */
 	struct lk_val p[] = {LK_BLOB(hash, sizeof(hash)), LK_INT(now)};
 	if (lk_db_exec(app->store,
 	               "UPDATE tokens SET used_at = ?2 WHERE hash = ?1 AND purpose = 'lockdown' "
 	               "AND used_at IS NULL AND expires_at > ?2 RETURNING user_id",
 	               p, 2, user_ref_row, &ref, NULL) != LK_OK) {
-		return LK_FAILED_INTERNAL;
+		goto fail;
 	}
 	if (!ref.found || lk_user_by_id(app, ref.id, &u) != LK_OK) {
+		lk_db_rollback(app->store);
 		return LK_BAD_TOKEN;
 	}
 	struct lk_val q[] = {LK_TEXT(u.id)};
@@ -59,7 +66,10 @@ lk_lockdown_apply(struct lk_app *app, const char *token, const struct lk_client 
 	    lk_session_revoke_user(app, u.id, NULL, &revoked) != LK_OK ||
 	    lk_recovery_cancel_all(app, u.id, "lockdown", now, &cancelled) != LK_OK ||
 	    lk_magic_link_spend_all(app, u.id, now) != LK_OK) {
-		return LK_FAILED_INTERNAL;
+		goto fail;
+	}
+	if (lk_db_commit(app->store) != LK_OK) {
+		return LK_FAILED_INTERNAL; /* a failed commit has rolled back */
 	}
 	lk_event_add(app, u.id, "lockdown", cl->ip, cl->ua, now,
 	             json_pack("{s:I, s:I}", "sessionsRevoked", (json_int_t)revoked,
@@ -73,6 +83,9 @@ lk_lockdown_apply(struct lk_app *app, const char *token, const struct lk_client 
 	        "sign-in page.\n",
 	        now);
 	return LK_DONE;
+fail:
+	lk_db_rollback(app->store);
+	return LK_FAILED_INTERNAL;
 }
 
 int

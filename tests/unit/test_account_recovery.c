@@ -446,6 +446,33 @@ test_spend_links(void)
 	CHECK_EQ_INT(unused_links(u.email), 0);
 }
 
+/* The lockdown link is one transaction: when a step fails (here, spending the magic
+ * links), the token stays unspent and nothing is locked; the same link works once storage
+ * does. */
+static void
+test_lockdown_all_or_nothing(void)
+{
+	struct lk_user u, after;
+	char t[LK_TOKEN_LEN + 1];
+
+	new_user(&u);
+	CHECK_EQ_INT(
+	    lk_notify(&app, &u, "password-changed", "Your password was changed.", cl.ip, cl.ua, T0),
+	    LK_OK);
+	last_mail(&u, "password-changed", "/auth/lockdown?token=", t);
+	add_link(u.id, u.email, 0);
+	inject_fault("magic_links", "UPDATE", u.id, 1);
+	CHECK_EQ_INT(lk_lockdown_apply(&app, t, &cl, T0 + 1), LK_FAILED_INTERNAL);
+	inject_fault("magic_links", "UPDATE", u.id, 0);
+	CHECK_EQ_INT(lk_user_by_id(&app, u.id, &after), LK_OK);
+	CHECK(!after.locked_down);
+	CHECK_EQ_INT(unused_links(u.email), 1);
+	CHECK_EQ_INT(lk_lockdown_apply(&app, t, &cl, T0 + 2), LK_DONE);
+	CHECK_EQ_INT(lk_user_by_id(&app, u.id, &after), LK_OK);
+	CHECK(after.locked_down);
+	CHECK_EQ_INT(unused_links(u.email), 0);
+}
+
 static void
 run_all(void)
 {
@@ -458,6 +485,7 @@ run_all(void)
 	RUN(test_purge);
 	RUN(test_complete_all_or_nothing);
 	RUN(test_spend_links);
+	RUN(test_lockdown_all_or_nothing);
 }
 
 static int
