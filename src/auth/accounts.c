@@ -22,7 +22,6 @@
 #include "store/store.h"
 
 #define HOUR_MS       (3600LL * 1000)
-#define MIN15_MS      (15LL * 60 * 1000)
 #define VERIFY_TTL_MS (24 * HOUR_MS)
 
 static int
@@ -118,8 +117,8 @@ lk_account_signup_admit(struct lk_app *app, const struct lk_client *cl, int64_t 
 	*retry_after = 0;
 	snprintf(bucket, sizeof(bucket), "signup-ip:%s", cl->ip);
 	/* every admitted request counts: checked and counted in one step */
-	if (lk_rate_take(app, bucket, app->cfg.rate_signup_ip, HOUR_MS, now, &slot, retry_after) ==
-	    LK_E_LOCKED) {
+	if (lk_rate_take(app, bucket, app->cfg.rate_signup_ip, LK_RATE_HOUR_MS, now, &slot,
+	                 retry_after) == LK_E_LOCKED) {
 		return LK_LIMITED;
 	}
 	return LK_DONE;
@@ -215,10 +214,10 @@ lk_account_login(struct lk_app *app, const char *email, const char *password,
 	/* Every attempt takes a slot of both limits up front (one decision per bucket, so
 	 * parallel guesses on several instances cannot all pass a check); a correct password
 	 * gives them back below, a failure leaves them counted. */
-	if (lk_rate_take(app, ip_bucket, app->cfg.rate_login_ip, MIN15_MS, now, &ip_slot, &retry) ==
-	        LK_E_LOCKED ||
-	    lk_rate_take(app, acct_bucket, app->cfg.rate_login_account, MIN15_MS, now, &acct_slot,
-	                 &retry) == LK_E_LOCKED) {
+	if (lk_rate_take(app, ip_bucket, app->cfg.rate_login_ip, LK_RATE_15MIN_MS, now, &ip_slot,
+	                 &retry) == LK_E_LOCKED ||
+	    lk_rate_take(app, acct_bucket, app->cfg.rate_login_account, LK_RATE_15MIN_MS, now,
+	                 &acct_slot, &retry) == LK_E_LOCKED) {
 		lk_rate_release(app, ip_slot);
 		out->retry_after = retry;
 		lk_metrics_login(&app->metrics, LK_LM_PASSWORD, LK_LO_RATE_LIMITED);
@@ -425,7 +424,7 @@ lk_account_reauth_password(struct lk_app *app, struct lk_session *s, const char 
 
 	snprintf(bucket, sizeof(bucket), "reauth:%s", s->user_id);
 	/* counted up front (see lk_account_login), given back on success */
-	if (lk_rate_take(app, bucket, app->cfg.rate_2fa_account, MIN15_MS, now, &slot,
+	if (lk_rate_take(app, bucket, app->cfg.rate_2fa_account, LK_RATE_15MIN_MS, now, &slot,
 	                 retry_after) == LK_E_LOCKED) {
 		return LK_LIMITED;
 	}

@@ -91,7 +91,7 @@ lk_factors_reauth(struct lk_app *app, struct lk_session *s, const char *field, j
 	/* API-NOTES 52, 130: one reauth budget per account, apart from /login/2fa's */
 	snprintf(bucket, sizeof(bucket), "reauth:%s", s->user_id);
 	/* counted up front (parallel tries cannot all pass), given back on success */
-	if (lk_rate_take(app, bucket, app->cfg.rate_2fa_account, 15LL * 60 * 1000, now, &slot,
+	if (lk_rate_take(app, bucket, app->cfg.rate_2fa_account, LK_RATE_15MIN_MS, now, &slot,
 	                 retry_after) == LK_E_LOCKED) {
 		return LK_LIMITED;
 	}

@@ -27,7 +27,6 @@
 #include "embedded.h"
 #include "store/store.h"
 
-#define MIN15_MS      (15LL * 60 * 1000)
 #define HANDLE_BYTES  32
 #define CRED_ID_B64   1400 /* > lk_b64url_encoded_len(LK_MAX_CREDENTIAL_ID) + 1 */
 #define DEFAULT_NAME  "Passkey"
@@ -625,7 +624,7 @@ lk_passkey_login_options(struct lk_app *app, const char *email, const struct lk_
 	/* API-NOTES 132: every request counts against the address (checked and counted in one
 	 * step, so parallel requests cannot pass the limit) */
 	snprintf(bucket, sizeof(bucket), "passkey-options-ip:%s", cl->ip);
-	if (lk_rate_take(app, bucket, app->cfg.rate_passkey_ip, MIN15_MS, now, &slot,
+	if (lk_rate_take(app, bucket, app->cfg.rate_passkey_ip, LK_RATE_15MIN_MS, now, &slot,
 	                 retry_after) == LK_E_LOCKED) {
 		return LK_E_LOCKED;
 	}
@@ -820,7 +819,7 @@ lk_passkey_login_verify(struct lk_app *app, const json_t *response, const struct
 	 * front (so parallel failures cannot pass the limit) and given back unless the
 	 * verification failed. */
 	snprintf(bucket, sizeof(bucket), "passkey-verify-ip:%s", cl->ip);
-	if (lk_rate_take(app, bucket, app->cfg.rate_passkey_ip, MIN15_MS, now, &slot,
+	if (lk_rate_take(app, bucket, app->cfg.rate_passkey_ip, LK_RATE_15MIN_MS, now, &slot,
 	                 &out->retry_after) == LK_E_LOCKED) {
 		lk_metrics_login(&app->metrics, LK_LM_PASSKEY, LK_LO_RATE_LIMITED);
 		return LK_E_LOCKED;

@@ -144,19 +144,19 @@ int
 lk_rate_mail_admit(struct lk_app *app, const char *prefix, const char *ip, const char *email,
                    int64_t now, int *within, int64_t *retry_s)
 {
-	const int64_t hour = 3600LL * 1000;
 	char bucket[LK_MAX_EMAIL + 64];
 	int64_t slot = 0, wait = 0;
 	int rc;
 
 	*within = 1;
 	snprintf(bucket, sizeof(bucket), "%s-ip:%s", prefix, ip);
-	if ((rc = lk_rate_take(app, bucket, app->cfg.rate_mail_ip, hour, now, &slot, retry_s)) !=
-	    LK_OK) {
+	if ((rc = lk_rate_take(app, bucket, app->cfg.rate_mail_ip, LK_RATE_HOUR_MS, now, &slot,
+	                       retry_s)) != LK_OK) {
 		return rc;
 	}
 	snprintf(bucket, sizeof(bucket), "%s-email:%s", prefix, email);
-	rc = lk_rate_take(app, bucket, app->cfg.rate_mail_email, hour, now, &slot, &wait);
+	rc =
+	    lk_rate_take(app, bucket, app->cfg.rate_mail_email, LK_RATE_HOUR_MS, now, &slot, &wait);
 	if (rc == LK_E_LOCKED) {
 		/* a flood keeps the address quiet: requests past the budget still count */
 		rc = lk_rate_hit(app, bucket, now);
@@ -169,7 +169,8 @@ lk_rate_mail_admit(struct lk_app *app, const char *prefix, const char *ip, const
 	/* SECURITY-PROBES P-123: many addresses from many clients still send at most this
 	 * many an hour, so the server is no mail cannon and the outbox stays bounded */
 	snprintf(bucket, sizeof(bucket), "%s-all", prefix);
-	rc = lk_rate_take(app, bucket, app->cfg.rate_mail_global, hour, now, &slot, &wait);
+	rc = lk_rate_take(app, bucket, app->cfg.rate_mail_global, LK_RATE_HOUR_MS, now, &slot,
+	                  &wait);
 	if (rc == LK_E_LOCKED) {
 		*within = 0;
 		rc = LK_OK;

@@ -7,6 +7,10 @@
 
 #include "auth/app.h"
 
+/* The windows of API.md "Rate limits". */
+#define LK_RATE_HOUR_MS  (3600LL * 1000)
+#define LK_RATE_15MIN_MS (15LL * 60 * 1000)
+
 /* LK_E_LOCKED when bucket already holds limit events within window_ms before now; then
  * *retry_s is the whole seconds (>= 1) until one leaves. limit 0 never refuses. */
 int lk_rate_check(struct lk_app *app, const char *bucket, int limit, int64_t window_ms, int64_t now,

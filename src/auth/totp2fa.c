@@ -20,7 +20,6 @@
 #include "core/secretbox.h"
 #include "store/store.h"
 
-#define MIN15_MS    (15LL * 60 * 1000)
 #define SEALED_SIZE (LK_TOTP_SECRET_BYTES + LK_SECRETBOX_OVERHEAD)
 
 /* An enrolment or an unconfirmed set-up as stored, then unsealed. */
@@ -540,7 +539,7 @@ lk_totp2fa_disable(struct lk_app *app, const struct lk_user *u, const char *fiel
 	}
 	/* API-NOTES 52: a wrong code here spends the account's reauth budget */
 	snprintf(bucket, sizeof(bucket), "reauth:%s", u->id);
-	if (lk_rate_take(app, bucket, app->cfg.rate_2fa_account, MIN15_MS, now, &slot,
+	if (lk_rate_take(app, bucket, app->cfg.rate_2fa_account, LK_RATE_15MIN_MS, now, &slot,
 	                 retry_after) == LK_E_LOCKED) {
 		return LK_E_LOCKED;
 	}
@@ -781,7 +780,7 @@ lk_totp2fa_login(struct lk_app *app, struct lk_session *s, const char *field, co
 	step_method(&x, field);
 	snprintf(x.bucket, sizeof(x.bucket), "2fa:%s", s->user_id);
 	/* the check counts the attempt at once (parallel codes cannot all pass it) */
-	if (lk_rate_take(app, x.bucket, app->cfg.rate_2fa_account, MIN15_MS, now, &x.slot,
+	if (lk_rate_take(app, x.bucket, app->cfg.rate_2fa_account, LK_RATE_15MIN_MS, now, &x.slot,
 	                 &out->retry_after) == LK_E_LOCKED) {
 		lk_metrics_login(&app->metrics, x.metric, LK_LO_RATE_LIMITED);
 		return LK_LIMITED;
