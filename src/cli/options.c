@@ -561,6 +561,45 @@ check(struct lk_config *cfg)
 	return 0;
 }
 
+char *
+lk_read_all(FILE *f, size_t max, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap + 1), *nb;
+
+	if (buf == NULL) {
+		return NULL;
+	}
+	for (;;) {
+		size_t got;
+		if (n == cap) {
+			if (cap >= max) {
+				free(buf);
+				return NULL;
+			}
+			cap *= 2;
+			nb = realloc(buf, cap + 1);
+			if (nb == NULL) {
+				free(buf);
+				return NULL;
+			}
+			buf = nb;
+		}
+		got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0) {
+			break;
+		}
+	}
+	if (ferror(f)) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
 /* Reads every *.pem file of --attestation-roots: the WebAuthn attestation trust anchors. */
 static int
 load_anchors(struct lk_config *cfg)
@@ -579,7 +618,7 @@ load_anchors(struct lk_config *cfg)
 		size_t n = strlen(e->d_name);
 		char path[1200], *text;
 		FILE *f;
-		long len;
+		size_t len;
 
 		if (n < 5 || strcmp(e->d_name + n - 4, ".pem") != 0) {
 			continue;
@@ -593,22 +632,14 @@ load_anchors(struct lk_config *cfg)
 			rc = bad("attestation-roots", "a .pem file is unreadable");
 			break;
 		}
-		if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) <= 0 ||
-		    len > LK_MAX_ANCHOR_BYTES || fseek(f, 0, SEEK_SET) != 0 ||
-		    !(text = calloc(1, (size_t)len + 1))) {
-			fclose(f);
-			rc = bad("attestation-roots",
-			         "a .pem file is empty, too large or unreadable");
-			break;
-		}
-		if (fread(text, 1, (size_t)len, f) != (size_t)len ||
-		    !strstr(text, "-----BEGIN CERTIFICATE-----")) {
-			free(text);
-			fclose(f);
-			rc = bad("attestation-roots", "a .pem file holds no certificate");
-			break;
-		}
+		text = lk_read_all(f, LK_MAX_ANCHOR_BYTES, &len);
 		fclose(f);
+		if (!text || !strstr(text, "-----BEGIN CERTIFICATE-----")) {
+			free(text);
+			rc = bad("attestation-roots",
+			         "a .pem file is too large, unreadable or holds no certificate");
+			break;
+		}
 		char **grown =
 		    realloc(cfg->anchors_pem, sizeof(char *) * (size_t)(cfg->n_anchors + 1));
 		if (!grown) {

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "core/limits.h"
 #include "core/rc.h"
 #include "core/webauthn/wa_util.h"
@@ -118,45 +119,6 @@ parse_algs(const char *s, struct opts *o)
 		p = end;
 	}
 	return o->n_algs > 0 ? 0 : -1;
-}
-
-static char *
-read_all(FILE *f, size_t max, size_t *len)
-{
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap + 1), *nb;
-
-	if (buf == NULL) {
-		return NULL;
-	}
-	for (;;) {
-		size_t got;
-		if (n == cap) {
-			if (cap >= max) {
-				free(buf);
-				return NULL;
-			}
-			cap *= 2;
-			nb = realloc(buf, cap + 1);
-			if (nb == NULL) {
-				free(buf);
-				return NULL;
-			}
-			buf = nb;
-		}
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (got == 0) {
-			break;
-		}
-	}
-	if (ferror(f)) {
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
 }
 
 static int
@@ -392,7 +354,7 @@ lk_cli_webauthn(int argc, char **argv)
 			        o.anchor_files[i]);
 			goto out;
 		}
-		anchors[i] = read_all(f, 1 << 20, &n);
+		anchors[i] = lk_read_all(f, 1 << 20, &n);
 		fclose(f);
 		if (anchors[i] == NULL) {
 			fprintf(stderr, "latchkey webauthn: --trust-anchor %s: cannot read\n",
@@ -400,7 +362,7 @@ lk_cli_webauthn(int argc, char **argv)
 			goto out;
 		}
 	}
-	input = read_all(stdin, LK_MAX_BODY * 4, &len);
+	input = lk_read_all(stdin, LK_MAX_BODY * 4, &len);
 	if (input == NULL) {
 		fputs("latchkey webauthn: cannot read stdin (or over the size limit)\n", stderr);
 		goto out;
