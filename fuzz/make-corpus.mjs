@@ -1,7 +1,7 @@
 // make-corpus.mjs: seeds fuzz/corpus/<target>/ from the shared WebAuthn vectors
 // (`node fuzz/make-corpus.mjs [VECTORS-DIR [TARGET...]]`; with targets, only those corpora
-// are rewritten). Picks a few cases per format and algorithm
-// so the checked-in corpora stay small; file names are the case names.
+// are rewritten). Picks a few cases per format and algorithm so the checked-in corpora stay
+// small; file names are the case names.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -36,8 +36,8 @@ int lk_rate_count(struct lk_app *app, const char *bucket, int64_t window_ms, int
  * then the per-email budget, which counts every accepted request, account or not, and
  * past which *within is 0 (answer as usual, send nothing); then, for a request within it,
  * the feature's budget for all emails together (cfg.rate_mail_global an hour), past which
- * *within is 0 too. prefix keeps each feature's
- * budgets apart ("magic", "recovery"); email is normalised. */
+ * *within is 0 too. prefix keeps each feature's budgets apart ("magic", "recovery"); email
+ * is normalised. */
 int lk_rate_mail_admit(struct lk_app *app, const char *prefix, const char *ip, const char *email,
                        int64_t now, int *within, int64_t *retry_s);
 

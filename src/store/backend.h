@@ -50,8 +50,8 @@ struct lk_conn *lk_connreg_mine(struct lk_connreg *r);
 /* Makes c, just made, this thread's connection. LK_OK, or LK_E_NOMEM (c is not kept: the
  * caller closes it). */
 int lk_connreg_adopt(struct lk_connreg *r, struct lk_conn *c);
-/* Closes every connection; threads still running make new ones of no store after this,
- * so call it only once no thread uses the store. */
+/* Closes every connection and forgets the thread key. Call it only once no thread uses
+ * the store any more (a later use would find no connection and have no registry). */
 void lk_connreg_fini(struct lk_connreg *r);
 
 extern const struct lk_store_ops lk_sqlite_ops;

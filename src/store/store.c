@@ -1,7 +1,7 @@
 /* store.c: opens the back end named by a URL's scheme, the lk_db_* wrappers over its ops
  * table, and what both engines share: the per-thread connection registry and the migration
- * runner. Trust boundary: the URL comes
- * from the operator's configuration; migration texts are ours, built into the binary. */
+ * runner. Trust boundary: the URL comes from the operator's configuration; migration texts
+ * are ours, built into the binary. */
 #include "store/store.h"
 
 #include <stdio.h>

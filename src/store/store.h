@@ -110,13 +110,13 @@ int lk_db_commit(struct lk_store *s);
 int lk_db_rollback(struct lk_store *s);
 /* LK_OK when this thread's connection answers; LK_E_STORAGE otherwise. */
 int lk_db_ping(struct lk_store *s);
-/* Runs a statement expected to return at most one row whose first column is an integer and
- * stores it in *out. LK_E_NOTFOUND when there is no row or the value is NULL; otherwise as
- * lk_db_exec. Typical: SELECT COUNT(*) ..., INSERT ... RETURNING id. */
 /* Copies a TEXT (or BLOB) column into dst, NUL-terminated and cut to cap - 1 bytes; any other
  * value gives "". */
 void lk_val_text(const struct lk_val *v, char *dst, size_t cap);
 
+/* Runs a statement expected to return at most one row whose first column is an integer and
+ * stores it in *out. LK_E_NOTFOUND when there is no row or the value is NULL; otherwise as
+ * lk_db_exec. Typical: SELECT COUNT(*) ..., INSERT ... RETURNING id. */
 int lk_db_int(struct lk_store *s, const char *sql, const struct lk_val *params, int n,
               int64_t *out);
 
