@@ -220,6 +220,17 @@ test_disabled_and_limits(void)
 	CHECK_EQ_INT(lk_recovery_request(&app, "not an email", &cl, T0, &o), LK_RECOVERY_BAD_EMAIL);
 }
 
+/* A security notice to u (from ip and ua, at T0) and the lockdown token its link carries. */
+static void
+lockdown_token(const struct lk_user *u, const char *ip, const char *ua,
+               char token[LK_TOKEN_LEN + 1])
+{
+	CHECK_EQ_INT(
+	    lk_notify(&app, u, "password-changed", "Your password was changed.", ip, ua, T0),
+	    LK_OK);
+	last_mail(u, "password-changed", "/auth/lockdown?token=", token);
+}
+
 static void
 test_lockdown_link(void)
 {
@@ -229,14 +240,8 @@ test_lockdown_link(void)
 	char r[LK_TOKEN_LEN + 1];
 
 	new_user(&u);
-	CHECK_EQ_INT(
-	    lk_notify(&app, &u, "password-changed", "Your password was changed.", cl.ip, cl.ua, T0),
-	    LK_OK);
-	last_mail(&u, "password-changed", "/auth/lockdown?token=", t1);
-	CHECK_EQ_INT(
-	    lk_notify(&app, &u, "password-changed", "Your password was changed.", NULL, NULL, T0),
-	    LK_OK);
-	last_mail(&u, "password-changed", "/auth/lockdown?token=", t2);
+	lockdown_token(&u, cl.ip, cl.ua, t1);
+	lockdown_token(&u, NULL, NULL, t2);
 	CHECK(strcmp(t1, t2) != 0);
 	/* 7 days, to the millisecond */
 	CHECK_EQ_INT(lk_lockdown_apply(&app, t1, &cl, T0 + 7 * DAY), LK_BAD_TOKEN);
@@ -456,10 +461,7 @@ test_lockdown_all_or_nothing(void)
 	char t[LK_TOKEN_LEN + 1];
 
 	new_user(&u);
-	CHECK_EQ_INT(
-	    lk_notify(&app, &u, "password-changed", "Your password was changed.", cl.ip, cl.ua, T0),
-	    LK_OK);
-	last_mail(&u, "password-changed", "/auth/lockdown?token=", t);
+	lockdown_token(&u, cl.ip, cl.ua, t);
 	add_link(u.id, u.email, 0);
 	inject_fault("magic_links", "UPDATE", u.id, 1);
 	CHECK_EQ_INT(lk_lockdown_apply(&app, t, &cl, T0 + 1), LK_FAILED_INTERNAL);
